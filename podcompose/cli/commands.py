@@ -1,0 +1,315 @@
+"""One plain function per verb: parse nothing, render through the UI, return an exit code."""
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from .. import api
+from ..errors import PodcomposeError, UsageError
+from ..state import ObservedPod
+from .ui import UI
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
+
+
+def _runtime() -> "Runtime":
+    from ..runtime import Runtime
+    return Runtime()
+
+
+def _load(args: argparse.Namespace, ui: UI) -> api.LoadedPods:
+    overrides = api.parse_image_overrides(getattr(args, "images", []) or [])
+    loaded = api.load_pods(args.files, api.LoadOptions(
+        namespace=getattr(args, "namespace", None), image_overrides=overrides,
+        unknown_fields=getattr(args, "unknown_fields", "strict")))
+    for problem in loaded.problems:
+        (ui.warn if problem.severity == "warning" else ui.info)(str(problem))
+    return loaded
+
+
+# up -----------------------------------------------------------------------------
+def up(args: argparse.Namespace, ui: UI) -> int:
+    from .render import plan_as_data, print_plan
+    from ..runtime import PodFailed
+
+    loaded = _load(args, ui)
+    options = api.UpOptions(pause_image=args.pause_image or api.default_pause_image(), pull=args.pull,
+                            replace=args.replace, keep_on_failure=args.keep_on_failure)
+    if args.dry_run:
+        observed: dict[tuple[str, str], ObservedPod] = {}
+        try:
+            observed = {(p.namespace, p.name): p for p in _runtime().observe().pods}
+        except PodcomposeError:
+            ui.warn("Docker is not reachable: planning as if no pod exists")
+        plans = api.plan(loaded.pods, observed, options)
+        if args.output == "text":
+            print_plan(ui, plans)
+        else:
+            ui.data(plan_as_data(plans), args.output)
+        return 0
+    runtime = _runtime()
+    try:
+        api.up(runtime, loaded.pods, options, ui.event)
+    except PodFailed as failure:
+        ui.error(failure.message)
+        if failure.detail:
+            ui.info("last lines of its log:\n" + failure.detail)
+        return 1
+    if args.detach:
+        for pod in loaded.pods:
+            ui.print(f"pod/{pod.name} running" + _ports_text(pod))
+        return 0
+    return _attach(runtime, loaded.pods, args, ui)
+
+
+def _ports_text(pod: Any) -> str:
+    ports = [f"{p.host_ip or '0.0.0.0'}:{p.host_port}->{p.container_port}/{p.protocol.lower()}"
+             for p in pod.ports if p.host_port]
+    return f" ({', '.join(ports)})" if ports else ""
+
+
+def _attach(runtime: "Runtime", pods: list[Any], args: argparse.Namespace, ui: UI) -> int:
+    """Stream the logs of the running containers; Ctrl-C brings the pods down."""
+    from ..runtime import LogOptions
+
+    targets = [(p.namespace, p.name) for p in pods]
+    ui.info("attached: Ctrl-C stops the pods")
+    try:
+        containers = []
+        for namespace, name in targets:
+            pod = api.find_pod(runtime, namespace, name)
+            containers.extend(pod.by_role("sidecar", "app"))
+        width = max((len(c.container) for c in containers), default=0)
+        for container, line in runtime.logs(containers, LogOptions(follow=True)):
+            ui.log_line(container, line, True, width)
+        # every followed container stopped: the pods' result is the exit code
+        return _result(runtime, targets, ui)
+    except KeyboardInterrupt:
+        ui.info("stopping (Ctrl-C again to force)")
+        try:
+            api.down(runtime, targets, timeout=args.timeout, sink=ui.event)
+        except KeyboardInterrupt:
+            api.down(runtime, targets, timeout=0, sink=ui.event)
+        return 130
+
+
+def _result(runtime: "Runtime", targets: list[tuple[str, str]], ui: UI) -> int:
+    time.sleep(0.2)
+    code = 0
+    for namespace, name in targets:
+        pod = runtime.find(namespace, name)
+        if pod is None:
+            continue
+        for container in pod.by_role("app"):
+            if container.exit_code:
+                code = code or container.exit_code
+        ui.info(f"{name}: {pod.phase}")
+    return code
+
+
+# down ---------------------------------------------------------------------------
+def down(args: argparse.Namespace, ui: UI) -> int:
+    targets = _targets(args)
+    if not targets:
+        raise UsageError("name the pods to remove, or give -f FILE")
+    removed = api.down(_runtime(), targets, timeout=args.timeout, sink=ui.event)
+    if not removed:
+        ui.info("nothing to remove")
+    return 0
+
+
+def _targets(args: argparse.Namespace) -> list[tuple[str, str]]:
+    namespace = args.namespace or "default"
+    targets = [(namespace, name) for name in getattr(args, "pods", []) or []]
+    if args.files:
+        from ..load import load_files
+        from ..model import pod_names
+        targets.extend(pod_names(load_files(args.files), args.namespace))
+    return targets
+
+
+# ps -----------------------------------------------------------------------------
+def ps(args: argparse.Namespace, ui: UI) -> int:
+    from .render import pods_as_data, pods_table
+
+    names = [n for _, n in _targets(args)]
+    pods = api.ps(_runtime(), args.namespace, names)
+    if args.output != "text":
+        ui.data(pods_as_data(pods), args.output)
+        return 0
+    if not pods:
+        ui.info("no pods")
+        return 0
+    columns, rows = pods_table(pods)
+    ui.table(columns, rows)
+    return 0
+
+
+# logs ---------------------------------------------------------------------------
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+
+
+def _since(value: str | None) -> int | None:
+    if value is None:
+        return None
+    match = _DURATION.match(value)
+    if match:
+        seconds = int(match.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[match.group(2)]
+        return int(time.time()) - seconds
+    try:
+        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        raise UsageError(f"--since takes a duration (10s, 5m, 2h) or a time (2026-01-02T15:04:05Z), not {value!r}")
+
+
+def _docker_time(value: str) -> int | None:
+    if not value or value.startswith("0001-"):
+        return None
+    trimmed = re.sub(r"(\.\d{6})\d*", r"\1", value).replace("Z", "+00:00")
+    return int(datetime.fromisoformat(trimmed).astimezone(timezone.utc).timestamp())
+
+
+def logs(args: argparse.Namespace, ui: UI) -> int:
+    from ..runtime import LogOptions
+
+    namespace = args.namespace or "default"
+    name = args.pod
+    if name is None:
+        if not args.files:
+            raise UsageError("name a pod, or give -f FILE")
+        name = _targets(args)[0][1]
+    runtime = _runtime()
+    pod = api.find_pod(runtime, namespace, name)
+    if args.container:
+        containers = [api.pick_container(pod, args.container)]
+    else:
+        containers = [c for c in pod.containers if c.role != "pause"]
+    until = None
+    if args.previous:
+        if len(containers) != 1:
+            raise UsageError("--previous needs one container: add -c CONTAINER")
+        if containers[0].restart_count == 0:
+            raise PodcomposeError(f"container {containers[0].container} has not restarted: there is no previous log")
+        until = _docker_time(containers[0].started_at)
+    options = LogOptions(follow=args.follow, tail=args.tail, since=_since(args.since),
+                         until=until, timestamps=args.timestamps)
+    prefixed = len(containers) > 1
+    width = max(len(c.container) for c in containers) if containers else 0
+    for container, line in runtime.logs(containers, options):
+        ui.log_line(container, line, prefixed, width)
+    return 0
+
+
+# exec ---------------------------------------------------------------------------
+def exec_(args: argparse.Namespace, ui: UI) -> int:
+    command = list(args.command)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise UsageError("give the command after --, e.g. podcompose exec web -- sh")
+    runtime = _runtime()
+    pod = api.find_pod(runtime, args.namespace or "default", args.pod)
+    container = api.pick_container(pod, args.container)
+    if args.tty or args.stdin:
+        flags = ("-i" if args.stdin else "") + ("t" if args.tty and args.stdin else "-t" if args.tty else "")
+        try:
+            return subprocess.call(["docker", "exec", flags, container.docker_name, *command])
+        except FileNotFoundError:
+            raise PodcomposeError("exec -i/-t needs the docker command-line client on PATH") from None
+    stream, result = runtime.exec(container, command)
+    for out, err in stream:
+        if out:
+            sys.stdout.buffer.write(out)
+            sys.stdout.flush()
+        if err:
+            sys.stderr.buffer.write(err)
+            sys.stderr.flush()
+    return result.exit_code
+
+
+# validate / config ----------------------------------------------------------------
+def validate(args: argparse.Namespace, ui: UI) -> int:
+    from ..load import load_files
+    from ..validate import validate as check
+
+    documents = load_files(args.files)
+    problems = check(documents, args.unknown_fields)
+    for problem in problems:
+        ui.print(str(problem))
+    errors = sum(1 for p in problems if p.severity == "error")
+    if errors:
+        ui.info(f"{errors} error{'s' if errors != 1 else ''} in {len(documents)} document(s)")
+        return 1
+    ui.info(f"{len(documents)} document(s) valid")
+    return 0
+
+
+def config(args: argparse.Namespace, ui: UI) -> int:
+    from .render import pods_config
+
+    loaded = _load(args, ui)
+    ui.data(pods_config(loaded.pods), "json" if args.output == "json" else "yaml")
+    return 0
+
+
+# describe / version / completion --------------------------------------------------
+def describe(args: argparse.Namespace, ui: UI) -> int:
+    from .render import describe_data, print_describe
+
+    runtime = _runtime()
+    pod = api.find_pod(runtime, args.namespace or "default", args.pod)
+    events = runtime.events(pod)
+    data = describe_data(pod, events)
+    if args.output == "text":
+        print_describe(ui, data)
+    else:
+        ui.data(data, args.output)
+    return 0
+
+
+def version(args: argparse.Namespace, ui: UI) -> int:
+    from .. import __version__
+
+    data: dict[str, Any] = {"podcompose": __version__, "python": sys.version.split()[0]}
+    try:
+        data["docker"] = _runtime().client.version().get("Version")
+    except PodcomposeError:
+        data["docker"] = None
+    if args.output == "text":
+        for key, value in data.items():
+            ui.print(f"{key}: {value if value is not None else '(unreachable)'}")
+    else:
+        ui.data(data, args.output)
+    return 0
+
+
+def completion(args: argparse.Namespace, ui: UI) -> int:
+    from .completion import script
+
+    sys.stdout.write(script(args.shell))
+    return 0
+
+
+def complete(args: argparse.Namespace, ui: UI) -> int:
+    """Names for shell completion; silent when the daemon is away."""
+    try:
+        pods = api.ps(_runtime())
+    except PodcomposeError:
+        return 0
+    if args.what == "pods":
+        names = sorted({p.name for p in pods})
+    else:
+        names = sorted({c.container for p in pods if p.name == args.pod for c in p.containers if c.role != "pause"})
+    sys.stdout.write("\n".join(names) + ("\n" if names else ""))
+    return 0
+
+
+VERBS = {"up": up, "down": down, "ps": ps, "logs": logs, "exec": exec_, "validate": validate,
+         "config": config, "describe": describe, "version": version, "completion": completion,
+         "__complete": complete}

@@ -1,0 +1,159 @@
+"""The command line's shape: verbs, flags, help texts with examples."""
+from __future__ import annotations
+
+import argparse
+
+EXIT_CODES = """exit codes:
+  0  success
+  1  manifest or user error, or a pod that failed
+  2  usage error
+  3  Docker daemon unreachable
+  (up of a pod whose containers all finish: the pod's result)"""
+
+EXAMPLES = {
+    "up": """examples:
+  podcompose up -f pod.yaml                 # run in the foreground, logs streamed, Ctrl-C stops
+  podcompose up -d -f pod.yaml              # run in the background
+  cat pod.yaml | podcompose up -d -f -
+  podcompose up -d -f pod.yaml --image busybox=my/busybox:1
+  podcompose up --dry-run -f pod.yaml       # print the Docker steps, create nothing""",
+    "down": """examples:
+  podcompose down web                       # the pod named web
+  podcompose down -f pod.yaml               # every pod in the file""",
+    "ps": """examples:
+  podcompose ps
+  podcompose ps -o json""",
+    "logs": """examples:
+  podcompose logs web                       # every container of pod web, prefixed
+  podcompose logs web -c nginx -f --tail 20""",
+    "exec": """examples:
+  podcompose exec web -- cat /etc/hostname
+  podcompose exec web -c sidecar -it -- sh""",
+    "validate": """examples:
+  podcompose validate -f pod.yaml -f configmap.yaml""",
+    "config": """examples:
+  podcompose config -f pod.yaml -o json""",
+    "describe": """examples:
+  podcompose describe web""",
+    "version": """examples:
+  podcompose version -o json""",
+    "completion": """examples:
+  source <(podcompose completion bash)""",
+}
+
+
+def _files(parser: argparse.ArgumentParser, required: bool, short: bool = True) -> None:
+    flags = ("-f", "--file") if short else ("--file",)
+    parser.add_argument(*flags, dest="files", action="append", required=required, metavar="FILE",
+                        help="manifest file (repeatable; - reads standard input)")
+
+
+def _namespace(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-n", "--namespace", default=None,
+                        help="namespace of the pods (default: the manifest's, else 'default')")
+
+
+def _output(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-o", "--output", choices=("text", "json", "yaml"), default="text",
+                        help="output format")
+
+
+def _validate_mode(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--validate", dest="unknown_fields", choices=("strict", "warn", "ignore"),
+                        default="strict", help="how to treat unknown fields (default: strict, an error)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="podcompose",
+        description="Run Kubernetes Pod manifests on one Docker Engine, as a kubelet would.",
+        epilog=EXIT_CODES + "\n\nexample:\n  podcompose up -d -f pod.yaml && podcompose ps",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and every Docker call")
+    verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
+
+    def verb(name: str, help_text: str) -> argparse.ArgumentParser:
+        return verbs.add_parser(name, help=help_text, description=help_text, epilog=EXAMPLES.get(name),
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    up = verb("up", "Create and start the pods of a manifest")
+    _files(up, True)
+    _namespace(up)
+    up.add_argument("-d", "--detach", action="store_true", help="run in the background")
+    up.add_argument("--wait", action="store_true", help="with -d: wait until every container is running")
+    up.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
+                    help="grace period when stopping (overrides terminationGracePeriodSeconds)")
+    up.add_argument("--dry-run", action="store_true", help="print the plan; create nothing")
+    up.add_argument("--replace", action="store_true", help="recreate pods even when unchanged")
+    up.add_argument("--pull", choices=("always", "missing", "never"), default=None,
+                    help="override every imagePullPolicy")
+    up.add_argument("--pause-image", default=None, metavar="IMAGE",
+                    help="pause image (default: $PODCOMPOSE_PAUSE_IMAGE or registry.k8s.io/pause:3.10)")
+    up.add_argument("--image", dest="images", action="append", default=[], metavar="OLD=NEW",
+                    help="run image NEW wherever the manifest says OLD (repeatable)")
+    up.add_argument("--keep-on-failure", action="store_true", help="leave a failed pod's containers for debugging")
+    _validate_mode(up)
+    _output(up)
+
+    down = verb("down", "Stop and remove pods, their containers and volumes")
+    _files(down, False)
+    _namespace(down)
+    down.add_argument("pods", nargs="*", metavar="POD")
+    down.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
+                      help="grace period (overrides terminationGracePeriodSeconds)")
+    down.add_argument("--volumes", action="store_true",
+                      help="accepted for docker compose habits: a pod's volumes are always removed with it")
+
+    ps = verb("ps", "List pods and their containers")
+    _files(ps, False)
+    _namespace(ps)
+    ps.add_argument("pods", nargs="*", metavar="POD")
+    _output(ps)
+
+    logs = verb("logs", "Print the logs of a pod's containers")
+    _files(logs, False, short=False)  # -f is --follow, as in kubectl and docker compose
+    _namespace(logs)
+    logs.add_argument("pod", nargs="?", metavar="POD")
+    logs.add_argument("-c", "--container", default=None, help="one container (default: all, prefixed)")
+    logs.add_argument("--all-containers", action="store_true", help="every container, init ones included")
+    logs.add_argument("-f", "--follow", action="store_true", help="follow until the containers stop")
+    logs.add_argument("--tail", type=int, default=None, metavar="N", help="only the last N lines")
+    logs.add_argument("--since", default=None, metavar="WHEN", help="only since a duration (10s, 5m, 1h) or a time")
+    logs.add_argument("--timestamps", action="store_true", help="prefix each line with its time")
+    logs.add_argument("-p", "--previous", action="store_true", help="the log before the container's last restart")
+
+    exec_ = verb("exec", "Run a command in a container of a pod")
+    _namespace(exec_)
+    exec_.add_argument("pod", metavar="POD")
+    exec_.add_argument("-c", "--container", default=None, help="container (default: the first app container)")
+    exec_.add_argument("-i", "--stdin", action="store_true", help="pass standard input")
+    exec_.add_argument("-t", "--tty", action="store_true", help="allocate a terminal")
+    exec_.add_argument("command", nargs="*", metavar="-- COMMAND")
+
+    validate = verb("validate", "Check manifests without running anything")
+    _files(validate, True)
+    _validate_mode(validate)
+
+    config = verb("config", "Print the normalised pods after defaults")
+    _files(config, True)
+    _namespace(config)
+    config.add_argument("--image", dest="images", action="append", default=[], metavar="OLD=NEW")
+    _output(config)
+    _validate_mode(config)
+
+    describe = verb("describe", "Show a pod's containers, states and recent events")
+    _namespace(describe)
+    describe.add_argument("pod", metavar="POD")
+    _output(describe)
+
+    version = verb("version", "Print version information")
+    _output(version)
+
+    completion = verb("completion", "Print a shell completion script")
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"))
+
+    complete = verbs.add_parser("__complete")  # used by the completion scripts
+    complete.add_argument("what", choices=("pods", "containers"))
+    complete.add_argument("pod", nargs="?")
+    return parser

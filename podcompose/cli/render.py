@@ -1,0 +1,118 @@
+"""Turn plans and observed pods into tables, text and stable JSON/YAML shapes."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from .. import translate
+from ..model import Pod
+from ..plan import CreateVolume, EnsureImage, Plan, RemovePod, RunInit, RunPause, StartContainer
+from ..state import ObservedPod
+from .ui import UI
+
+
+def _step_data(plan: Plan, step: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {"action": type(step).__name__, "description": step.describe()}
+    if isinstance(step, EnsureImage):
+        data |= {"image": step.image, "pullPolicy": step.policy}
+    elif isinstance(step, RemovePod):
+        data |= {"pod": step.name, "reason": step.reason}
+    elif isinstance(step, CreateVolume):
+        data["docker"] = translate.volume_create_args(plan.pod, step.volume, plan.spec_hash)
+    elif isinstance(step, RunPause):
+        data["docker"] = translate.pause_create_args(plan.pod, step.image, plan.spec_hash)
+    elif isinstance(step, (RunInit, StartContainer)):
+        data["docker"] = translate.container_create_args(plan.pod, step.container, plan.spec_hash)
+    if "docker" in data:
+        data["docker"] = {k: v for k, v in data["docker"].items() if k not in ("labels", "detach")}
+    return data
+
+
+def plan_as_data(plans: list[Plan]) -> list[dict[str, Any]]:
+    return [{"pod": p.pod.name, "namespace": p.pod.namespace, "specHash": p.spec_hash, "upToDate": p.up_to_date,
+             "steps": [_step_data(p, s) for s in p.steps]} for p in plans]
+
+
+def print_plan(ui: UI, plans: list[Plan]) -> None:
+    for plan in plans:
+        if plan.up_to_date:
+            ui.print(f"pod {plan.pod.name}: up to date, nothing to do")
+            continue
+        ui.print(f"pod {plan.pod.name} ({plan.pod.namespace}), {len(plan.steps)} steps:")
+        for number, step in enumerate(plan.steps, 1):
+            data = _step_data(plan, step)
+            ui.print(f"  {number}. {data['description']}")
+            docker = data.get("docker") or {}
+            if "name" in docker:
+                ui.print(f"       name: {docker['name']}")
+            if docker.get("entrypoint") is not None:
+                ui.print(f"       entrypoint: {docker['entrypoint']}")
+            if docker.get("command") is not None:
+                ui.print(f"       cmd: {docker['command']}")
+            for mount in docker.get("mounts", []):
+                ro = " (read-only)" if mount.get("ReadOnly") else ""
+                ui.print(f"       mount: {mount['Source']} -> {mount['Target']}{ro}")
+            for bind in docker.get("volumes", []):
+                ui.print(f"       bind: {bind}")
+            if docker.get("ports"):
+                ui.print(f"       ports: {docker['ports']}")
+
+
+def _container_data(pod: ObservedPod) -> list[dict[str, Any]]:
+    return [{"name": c.container, "role": c.role, "state": c.status, "exitCode": c.exit_code,
+             "restarts": c.restart_count, "image": c.image, "id": c.id[:12], "dockerName": c.docker_name,
+             "startedAt": c.started_at or None}
+            for c in pod.containers]
+
+
+def pods_as_data(pods: list[ObservedPod]) -> list[dict[str, Any]]:
+    return [{"namespace": p.namespace, "name": p.name, "phase": p.phase, "source": p.source,
+             "containers": _container_data(p), "volumes": list(p.volumes)} for p in pods]
+
+
+def pods_table(pods: list[ObservedPod]) -> tuple[list[str], list[list[str]]]:
+    columns = ["NAMESPACE", "POD", "PHASE", "CONTAINER", "ROLE", "STATE", "EXIT", "RESTARTS", "IMAGE"]
+    rows = []
+    for pod in pods:
+        for i, c in enumerate(pod.containers):
+            rows.append([pod.namespace if i == 0 else "", pod.name if i == 0 else "", pod.phase if i == 0 else "",
+                         c.container, c.role, c.status, "" if c.exit_code is None else str(c.exit_code),
+                         str(c.restart_count), c.image])
+    return columns, rows
+
+
+def pods_config(pods: list[Pod]) -> list[dict[str, Any]]:
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        if isinstance(value, bytes):
+            return f"<{len(value)} bytes>"
+        return value
+
+    return [clean(asdict(p)) for p in pods]
+
+
+def describe_data(pod: ObservedPod, events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"namespace": pod.namespace, "name": pod.name, "phase": pod.phase, "source": pod.source,
+            "gracePeriodSeconds": pod.grace_seconds, "containers": _container_data(pod),
+            "volumes": list(pod.volumes), "events": events}
+
+
+def print_describe(ui: UI, data: dict[str, Any]) -> None:
+    ui.print(f"Name:       {data['name']}")
+    ui.print(f"Namespace:  {data['namespace']}")
+    ui.print(f"Phase:      {data['phase']}")
+    ui.print(f"Source:     {data['source']}")
+    ui.print("Containers:")
+    for c in data["containers"]:
+        exit_text = f", exit code {c['exitCode']}" if c["exitCode"] is not None else ""
+        ui.print(f"  {c['name']} ({c['role']}): {c['state']}{exit_text}, restarts {c['restarts']}, image {c['image']}")
+    if data["volumes"]:
+        ui.print("Volumes:    " + ", ".join(data["volumes"]))
+    ui.print("Events:")
+    if not data["events"]:
+        ui.print("  (none recorded by the daemon)")
+    for event in data["events"]:
+        ui.print(f"  {event['time']}  {event['container']:<12} {event['reason']}")

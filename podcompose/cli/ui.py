@@ -1,0 +1,118 @@
+"""Rendering: rich on a terminal, plain lines when piped or NO_COLOR is set."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..events import Event
+
+PREFIX_COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_red", "bright_cyan", "bright_magenta")
+
+
+def is_plain(stream: TextIO) -> bool:
+    return bool(os.environ.get("NO_COLOR")) or not stream.isatty()
+
+
+class UI:
+    """Everything podcompose shows a person goes through here."""
+
+    def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
+        self.out_stream = out or sys.stdout
+        self.err_stream = err or sys.stderr
+        plain = is_plain(self.out_stream)
+        self.plain = plain
+        self.out = Console(file=self.out_stream, no_color=plain, highlight=False, soft_wrap=True,
+                           force_terminal=False if plain else None, color_system=None if plain else "auto")
+        err_plain = is_plain(self.err_stream)
+        self.err = Console(file=self.err_stream, no_color=err_plain, highlight=False, soft_wrap=True,
+                           force_terminal=False if err_plain else None, color_system=None if err_plain else "auto")
+        self._colours: dict[str, str] = {}
+        self._pull_shown: set[str] = set()
+
+    # messages -----------------------------------------------------------------
+    def info(self, message: str) -> None:
+        self.err.print(Text(message))
+
+    def warn(self, message: str) -> None:
+        self.err.print(Text("warning: ", style="yellow bold") + Text(message))
+
+    def error(self, message: str, detail: str = "") -> None:
+        self.err.print(Text("error: ", style="red bold") + Text(message))
+        if detail:
+            self.err.print(Text(detail, style="dim"))
+
+    def print(self, text: str) -> None:
+        self.out.print(Text(text))
+
+    def data(self, value: Any, fmt: str) -> None:
+        """Machine-readable output: never styled, never wrapped."""
+        if fmt == "json":
+            self.out_stream.write(json.dumps(value, indent=2, sort_keys=False) + "\n")
+        else:
+            import yaml
+            self.out_stream.write(yaml.safe_dump(value, sort_keys=False))
+        self.out_stream.flush()
+
+    def table(self, columns: list[str], rows: list[list[str]]) -> None:
+        if self.plain:
+            widths = [max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(columns)]
+            lines = [columns] + rows
+            for row in lines:
+                self.out_stream.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
+            self.out_stream.flush()
+            return
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for column in columns:
+            table.add_column(column)
+        for row in rows:
+            table.add_row(*row)
+        self.out.print(table)
+
+    # events -------------------------------------------------------------------
+    def colour(self, name: str) -> str:
+        if name not in self._colours:
+            self._colours[name] = PREFIX_COLOURS[len(self._colours) % len(PREFIX_COLOURS)]
+        return self._colours[name]
+
+    def event(self, event: Event) -> None:
+        who = event.pod + (f"/{event.container}" if event.container else "")
+        if event.kind == "pulling":
+            image = event.data.get("image", event.message)
+            if image not in self._pull_shown:
+                self._pull_shown.add(image)
+                self.info(f"pulling {image}")
+            return
+        if event.kind in ("warning", "image-local"):
+            self.warn(f"{who + ': ' if who else ''}{event.message}")
+            return
+        text = {
+            "pulled": f"pulled {event.message}",
+            "removing": f"{who}: replacing ({event.message})",
+            "removed": f"{who}: removed",
+            "volume-created": f"{who}: volume {event.message} created",
+            "started": f"{who}: started",
+            "completed": f"{who}: completed",
+            "running": f"{who}: running",
+            "up-to-date": f"{who}: up to date, nothing to do",
+            "stopping": f"{who}: stopping ({event.message})",
+            "info": f"{who}: {event.message}",
+        }.get(event.kind)
+        if text is not None and event.kind != "created":
+            self.info(text)
+
+    def log_line(self, container: str, line: str, prefixed: bool, width: int) -> None:
+        if not prefixed:
+            self.out_stream.write(line + "\n")
+            self.out_stream.flush()
+            return
+        if self.plain:
+            self.out_stream.write(f"{container.ljust(width)} | {line}\n")
+            self.out_stream.flush()
+            return
+        self.out.print(Text(f"{container.ljust(width)} | ", style=self.colour(container)) + Text(line))

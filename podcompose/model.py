@@ -1,0 +1,436 @@
+"""The Pod model: frozen dataclasses with Kubernetes defaults applied.
+
+`pods_from_documents` turns validated manifests (Pod, Deployment, Job) into
+`Pod` objects. Everything here is pure: no I/O, no Docker.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Iterable, Literal, Mapping
+
+from .errors import ManifestError, Problem
+from .expand import expand
+from .load import Document
+
+Role = Literal["pause", "init", "sidecar", "app"]
+DEFAULT_NAMESPACE = "default"
+DEFAULT_GRACE_SECONDS = 30
+
+
+@dataclass(frozen=True)
+class Port:
+    container_port: int
+    protocol: str = "TCP"
+    host_port: int | None = None
+    host_ip: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class VolumeMount:
+    volume: str
+    mount_path: str
+    read_only: bool = False
+    sub_path: str = ""
+
+
+@dataclass(frozen=True)
+class KeyToPath:
+    key: str
+    path: str
+    mode: int | None = None
+
+
+@dataclass(frozen=True)
+class Volume:
+    """A pod volume. `kind` names its source: emptyDir, configMap, secret, hostPath."""
+
+    name: str
+    kind: str
+    medium: str = ""                       # emptyDir: "" or "Memory"
+    size_limit_bytes: int | None = None    # emptyDir
+    host_path: str = ""                    # hostPath
+    host_path_type: str = ""
+    files: tuple[tuple[str, bytes, int], ...] = ()   # configMap/secret: (path, content, mode)
+
+
+@dataclass(frozen=True)
+class SecurityContext:
+    run_as_user: int | None = None
+    run_as_group: int | None = None
+    privileged: bool = False
+    read_only_root_filesystem: bool = False
+    add_capabilities: tuple[str, ...] = ()
+    drop_capabilities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Resources:
+    cpu_limit_nano: int | None = None
+    memory_limit_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class Container:
+    name: str
+    image: str
+    role: Role
+    command: tuple[str, ...] | None = None      # None keeps the image ENTRYPOINT
+    args: tuple[str, ...] | None = None         # None keeps the image CMD (unless command is set)
+    env: tuple[tuple[str, str], ...] = ()
+    working_dir: str = ""
+    ports: tuple[Port, ...] = ()
+    volume_mounts: tuple[VolumeMount, ...] = ()
+    image_pull_policy: str = "IfNotPresent"
+    restart_policy: str = "Never"               # effective policy for this container
+    resources: Resources = Resources()
+    security: SecurityContext = SecurityContext()
+    tty: bool = False
+    stdin: bool = False
+
+
+@dataclass(frozen=True)
+class Pod:
+    name: str
+    namespace: str
+    containers: tuple[Container, ...]
+    init_containers: tuple[Container, ...] = ()
+    volumes: tuple[Volume, ...] = ()
+    hostname: str = ""
+    restart_policy: str = "Always"
+    termination_grace_seconds: int = DEFAULT_GRACE_SECONDS
+    share_process_namespace: bool = False
+    host_network: bool = False
+    labels: tuple[tuple[str, str], ...] = ()
+    source: str = ""
+
+    @property
+    def all_containers(self) -> tuple[Container, ...]:
+        return self.init_containers + self.containers
+
+    @property
+    def ports(self) -> tuple[Port, ...]:
+        return tuple(p for c in self.all_containers for p in c.ports)
+
+    def container(self, name: str) -> Container:
+        for candidate in self.all_containers:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(name)
+
+    def spec_hash(self) -> str:
+        """A digest of everything that shapes the pod's Docker objects."""
+        payload = asdict(replace(self, source=""))
+        text = json.dumps(payload, sort_keys=True, default=_json_default)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return hashlib.sha256(value).hexdigest()
+    raise TypeError(type(value).__name__)
+
+
+def default_pull_policy(image: str) -> str:
+    """Kubernetes: Always for `:latest` or no tag, IfNotPresent otherwise."""
+    if "@" in image:
+        return "IfNotPresent"
+    last = image.rsplit("/", 1)[-1]
+    if ":" not in last or last.endswith(":latest"):
+        return "Always"
+    return "IfNotPresent"
+
+
+@dataclass
+class _Objects:
+    """ConfigMaps and Secrets available to pods, by (namespace, name)."""
+
+    config_maps: dict[tuple[str, str], dict[str, bytes]] = field(default_factory=dict)
+    secrets: dict[tuple[str, str], dict[str, bytes]] = field(default_factory=dict)
+
+
+def _namespace_of(data: Mapping[str, Any], override: str | None) -> str:
+    if override:
+        return override
+    return str((data.get("metadata") or {}).get("namespace") or DEFAULT_NAMESPACE)
+
+
+def _collect_objects(documents: Iterable[Document], namespace: str | None) -> _Objects:
+    import base64
+
+    objects = _Objects()
+    for document in documents:
+        data = document.data
+        key = (_namespace_of(data, namespace), document.name)
+        if document.kind == "ConfigMap":
+            entries = {k: str(v).encode() for k, v in (data.get("data") or {}).items()}
+            for k, v in (data.get("binaryData") or {}).items():
+                entries[k] = base64.b64decode(str(v))
+            objects.config_maps[key] = entries
+        elif document.kind == "Secret":
+            entries = {k: base64.b64decode(str(v)) for k, v in (data.get("data") or {}).items()}
+            for k, v in (data.get("stringData") or {}).items():
+                entries[k] = str(v).encode()
+            objects.secrets[key] = entries
+    return objects
+
+
+class _PodBuilder:
+    """Builds one Pod from a pod spec, collecting problems with their lines."""
+
+    def __init__(self, document: Document, spec_path: tuple[str | int, ...], name: str,
+                 namespace: str, objects: _Objects, image_overrides: Mapping[str, str]) -> None:
+        self.image_overrides = image_overrides
+        self.document = document
+        self.spec_path = spec_path
+        self.name = name
+        self.namespace = namespace
+        self.objects = objects
+        self.problems: list[Problem] = []
+
+    def fail(self, path: tuple[str | int, ...], message: str) -> None:
+        self.problems.append(self.document.problem(path, message))
+
+    def lookup(self, kind: str, ref_name: str, path: tuple[str | int, ...],
+               optional: bool) -> dict[str, bytes] | None:
+        table = self.objects.config_maps if kind == "ConfigMap" else self.objects.secrets
+        found = table.get((self.namespace, ref_name))
+        if found is None and not optional:
+            self.fail(path, f"{kind} {ref_name!r} is not defined in the loaded files")
+        return found
+
+    def build(self, spec: Mapping[str, Any], metadata: Mapping[str, Any]) -> Pod:
+        restart_policy = str(spec.get("restartPolicy") or "Always")
+        grace = spec.get("terminationGracePeriodSeconds")
+        init = tuple(self.container(c, ("initContainers", i), restart_policy, init=True)
+                     for i, c in enumerate(spec.get("initContainers") or []))
+        apps = tuple(self.container(c, ("containers", i), restart_policy, init=False)
+                     for i, c in enumerate(spec.get("containers") or []))
+        volumes = tuple(v for i, raw in enumerate(spec.get("volumes") or [])
+                        if (v := self.volume(raw, ("volumes", i))) is not None)
+        labels = tuple(sorted((str(k), str(v)) for k, v in (metadata.get("labels") or {}).items()))
+        return Pod(
+            name=self.name,
+            namespace=self.namespace,
+            containers=apps,
+            init_containers=init,
+            volumes=volumes,
+            hostname=str(spec.get("hostname") or self.name),
+            restart_policy=restart_policy,
+            termination_grace_seconds=DEFAULT_GRACE_SECONDS if grace is None else int(grace),
+            share_process_namespace=bool(spec.get("shareProcessNamespace", False)),
+            host_network=bool(spec.get("hostNetwork", False)),
+            labels=labels,
+            source=self.document.source,
+        )
+
+    def container(self, raw: Mapping[str, Any], where: tuple[str | int, ...], pod_policy: str,
+                  *, init: bool) -> Container:
+        path = self.spec_path + where
+        image = override_image(str(raw.get("image") or ""), self.image_overrides)
+        role: Role = "app"
+        policy = pod_policy
+        if init:
+            if raw.get("restartPolicy") == "Always":
+                role, policy = "sidecar", "Always"
+            else:
+                role, policy = "init", "Never"
+        env = self.environment(raw, path)
+        env_map = dict(env)
+        command = raw.get("command")
+        args = raw.get("args")
+        security = raw.get("securityContext") or {}
+        capabilities = security.get("capabilities") or {}
+        limits = (raw.get("resources") or {}).get("limits") or {}
+        return Container(
+            name=str(raw.get("name")),
+            image=image,
+            role=role,
+            command=None if command is None else tuple(expand(str(a), env_map) for a in command),
+            args=None if args is None else tuple(expand(str(a), env_map) for a in args),
+            env=env,
+            working_dir=str(raw.get("workingDir") or ""),
+            ports=tuple(Port(container_port=int(p["containerPort"]),
+                             protocol=str(p.get("protocol") or "TCP"),
+                             host_port=int(p["hostPort"]) if p.get("hostPort") else None,
+                             host_ip=str(p.get("hostIP") or ""),
+                             name=str(p.get("name") or ""))
+                        for p in raw.get("ports") or []),
+            volume_mounts=tuple(VolumeMount(volume=str(m["name"]), mount_path=str(m["mountPath"]),
+                                            read_only=bool(m.get("readOnly", False)),
+                                            sub_path=expand(str(m.get("subPath") or m.get("subPathExpr") or ""), env_map))
+                                for m in raw.get("volumeMounts") or []),
+            image_pull_policy=str(raw.get("imagePullPolicy") or default_pull_policy(image)),
+            restart_policy=policy,
+            resources=_resources(limits),
+            security=SecurityContext(
+                run_as_user=security.get("runAsUser"),
+                run_as_group=security.get("runAsGroup"),
+                privileged=bool(security.get("privileged", False)),
+                read_only_root_filesystem=bool(security.get("readOnlyRootFilesystem", False)),
+                add_capabilities=tuple(capabilities.get("add") or ()),
+                drop_capabilities=tuple(capabilities.get("drop") or ()),
+            ),
+            tty=bool(raw.get("tty", False)),
+            stdin=bool(raw.get("stdin", False)),
+        )
+
+    def environment(self, raw: Mapping[str, Any], path: tuple[str | int, ...]) -> tuple[tuple[str, str], ...]:
+        """envFrom, then env in order, each value expanded against those before it."""
+        env: dict[str, str] = {}
+        for i, source in enumerate(raw.get("envFrom") or []):
+            prefix = str(source.get("prefix") or "")
+            for kind, key in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
+                ref = source.get(key)
+                if ref:
+                    entries = self.lookup(kind, str(ref.get("name")), path + ("envFrom", i, key, "name"),
+                                          bool(ref.get("optional", False))) or {}
+                    for k, v in entries.items():
+                        env[prefix + k] = v.decode(errors="replace")
+        for i, item in enumerate(raw.get("env") or []):
+            name = str(item.get("name"))
+            value_from = item.get("valueFrom")
+            if value_from:
+                value = self.env_value_from(value_from, path + ("env", i, "valueFrom"))
+                if value is None:
+                    continue
+                env[name] = value
+            else:
+                env[name] = expand(str(item.get("value") if item.get("value") is not None else ""), env)
+        return tuple(env.items())
+
+    def env_value_from(self, value_from: Mapping[str, Any], path: tuple[str | int, ...]) -> str | None:
+        for kind, key in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):
+            ref = value_from.get(key)
+            if ref:
+                optional = bool(ref.get("optional", False))
+                entries = self.lookup(kind, str(ref.get("name")), path + (key, "name"), optional)
+                if entries is None:
+                    return None
+                if ref.get("key") not in entries:
+                    if not optional:
+                        self.fail(path + (key, "key"), f"{kind} {ref.get('name')!r} has no key {ref.get('key')!r}")
+                    return None
+                return entries[ref["key"]].decode(errors="replace")
+        field_ref = value_from.get("fieldRef")
+        if field_ref:
+            field_path = str(field_ref.get("fieldPath"))
+            known = {"metadata.name": self.name, "metadata.namespace": self.namespace,
+                     "spec.nodeName": "localhost", "spec.serviceAccountName": "default"}
+            if field_path in known:
+                return known[field_path]
+            self.fail(path + ("fieldRef", "fieldPath"), f"fieldRef {field_path!r} is not supported yet")
+            return None
+        self.fail(path, "this kind of valueFrom is not supported yet")
+        return None
+
+    def volume(self, raw: Mapping[str, Any], where: tuple[str | int, ...]) -> Volume | None:
+        from .quantity import memory_to_bytes
+
+        path = self.spec_path + where
+        name = str(raw.get("name"))
+        if "emptyDir" in raw:
+            empty = raw.get("emptyDir") or {}
+            limit = empty.get("sizeLimit")
+            return Volume(name, "emptyDir", medium=str(empty.get("medium") or ""),
+                          size_limit_bytes=None if limit is None else memory_to_bytes(limit))
+        if "hostPath" in raw:
+            host = raw["hostPath"] or {}
+            return Volume(name, "hostPath", host_path=str(host.get("path")), host_path_type=str(host.get("type") or ""))
+        for kind, key, ref_key in (("ConfigMap", "configMap", "name"), ("Secret", "secret", "secretName")):
+            if key in raw:
+                source = raw[key] or {}
+                optional = bool(source.get("optional", False))
+                entries = self.lookup(kind, str(source.get(ref_key)), path + (key, ref_key), optional) or {}
+                default_mode = int(source.get("defaultMode", 0o644))
+                items = source.get("items")
+                if items:
+                    files = tuple((str(it["path"]), entries.get(str(it["key"]), b""), int(it.get("mode", default_mode)))
+                                  for it in items if str(it["key"]) in entries)
+                else:
+                    files = tuple((k, v, default_mode) for k, v in sorted(entries.items()))
+                return Volume(name, key, files=files)
+        kinds = [k for k in raw if k != "name"]
+        self.fail(path, f"volume source {', '.join(kinds) or '(none)'} is not supported yet")
+        return None
+
+
+def _resources(limits: Mapping[str, Any]) -> Resources:
+    from .quantity import cpu_to_nano, memory_to_bytes
+
+    cpu = limits.get("cpu")
+    memory = limits.get("memory")
+    return Resources(cpu_limit_nano=None if cpu is None else cpu_to_nano(cpu),
+                     memory_limit_bytes=None if memory is None else memory_to_bytes(memory))
+
+
+def pods_from_documents(documents: list[Document], *, namespace: str | None = None,
+                        image_overrides: Mapping[str, str] | None = None) -> list[Pod]:
+    """Every runnable pod in `documents` (validated before), defaults applied.
+
+    A Deployment yields `replicas` pods named `<name>-<i>`; a Job yields one.
+    """
+    objects = _collect_objects(documents, namespace)
+    overrides = dict(image_overrides or {})
+    pods: list[Pod] = []
+    problems: list[Problem] = []
+    for document in documents:
+        data = document.data
+        ns = _namespace_of(data, namespace)
+        if document.kind == "Pod":
+            builders = [(_PodBuilder(document, ("spec",), document.name, ns, objects, overrides),
+                         data.get("spec") or {}, data.get("metadata") or {})]
+        elif document.kind in ("Deployment", "Job"):
+            template = (data.get("spec") or {}).get("template") or {}
+            spec = dict(template.get("spec") or {})
+            if document.kind == "Job":
+                spec.setdefault("restartPolicy", "Never")
+            names = [n for _, n in pod_names([document], ns)]
+            builders = [(_PodBuilder(document, ("spec", "template", "spec"), n, ns, objects, overrides),
+                         spec, template.get("metadata") or {}) for n in names]
+        else:
+            continue
+        for builder, spec, metadata in builders:
+            pods.append(builder.build(spec, metadata))
+            problems.extend(builder.problems)
+    if problems:
+        raise ManifestError(_unique(problems))
+    return pods
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen: dict[str, Problem] = {}
+    for p in problems:
+        seen.setdefault(str(p), p)
+    return list(seen.values())
+
+
+def override_image(image: str, overrides: Mapping[str, str]) -> str:
+    """The image to run for `image` under `--image OLD=NEW` overrides.
+
+    As kustomize's `images:`: OLD matches the exact reference, or, written
+    without a tag, every tag of that name.
+    """
+    if image in overrides:
+        return overrides[image]
+    name = image.split("@", 1)[0]
+    if ":" in name.rsplit("/", 1)[-1]:
+        name = name.rsplit(":", 1)[0]
+    return overrides.get(name, image)
+
+
+def pod_names(documents: list[Document], namespace: str | None = None) -> list[tuple[str, str]]:
+    """(namespace, name) of every pod the documents would run, without building them."""
+    names: list[tuple[str, str]] = []
+    for document in documents:
+        ns = _namespace_of(document.data, namespace)
+        if document.kind == "Pod":
+            names.append((ns, document.name))
+        elif document.kind == "Job":
+            names.append((ns, document.name))
+        elif document.kind == "Deployment":
+            replicas = int((document.data.get("spec") or {}).get("replicas", 1))
+            names.extend((ns, f"{document.name}-{i}") for i in range(replicas))
+    return names

@@ -1,0 +1,45 @@
+"""Docker object names and labels for pods: all podcompose state lives here."""
+from __future__ import annotations
+
+from .model import DEFAULT_NAMESPACE
+
+PREFIX = "io.podcompose."
+MANAGED = PREFIX + "managed"
+POD = PREFIX + "pod"
+NAMESPACE = PREFIX + "namespace"
+CONTAINER = PREFIX + "container"
+ROLE = PREFIX + "role"
+SPEC_HASH = PREFIX + "spec-hash"
+ORDER = PREFIX + "order"
+SOURCE = PREFIX + "source"
+VOLUME = PREFIX + "volume"
+GRACE = PREFIX + "grace-seconds"
+
+PAUSE_CONTAINER = "POD"   # as the kubelet names the sandbox; no Kubernetes name is upper case
+
+
+def pod_prefix(namespace: str, pod: str) -> str:
+    """`web` in the default namespace, `dev_web` elsewhere (pod names hold no `_`)."""
+    return pod if namespace == DEFAULT_NAMESPACE else f"{namespace}_{pod}"
+
+
+def container_name(namespace: str, pod: str, container: str) -> str:
+    return f"{pod_prefix(namespace, pod)}_{container}"
+
+
+def volume_name(namespace: str, pod: str, volume: str) -> str:
+    return f"{pod_prefix(namespace, pod)}_{volume}"
+
+
+def pod_labels(namespace: str, pod: str) -> dict[str, str]:
+    return {MANAGED: "true", POD: pod, NAMESPACE: namespace}
+
+
+def pod_filter(namespace: str | None = None, pod: str | None = None) -> list[str]:
+    """Docker `label=` filters selecting podcompose objects, optionally one pod."""
+    filters = [f"{MANAGED}=true"]
+    if namespace is not None:
+        filters.append(f"{NAMESPACE}={namespace}")
+    if pod is not None:
+        filters.append(f"{POD}={pod}")
+    return filters

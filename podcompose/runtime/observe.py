@@ -1,0 +1,66 @@
+"""Observe: find every podcompose object in Docker by its labels."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import docker
+
+from .. import naming
+from ..state import Observed, ObservedContainer, ObservedPod
+from .client import docker_errors
+
+
+def _observed_container(attrs: dict) -> ObservedContainer:
+    labels = attrs["Config"].get("Labels") or {}
+    state = attrs.get("State") or {}
+    return ObservedContainer(
+        id=attrs["Id"],
+        docker_name=attrs["Name"].lstrip("/"),
+        container=labels.get(naming.CONTAINER, ""),
+        role=labels.get(naming.ROLE, ""),
+        status=state.get("Status", "unknown"),
+        exit_code=state.get("ExitCode") if state.get("Status") in ("exited", "dead") else None,
+        image=attrs["Config"].get("Image", ""),
+        spec_hash=labels.get(naming.SPEC_HASH, ""),
+        order=int(labels.get(naming.ORDER, "0") or 0),
+        restart_count=int(attrs.get("RestartCount", 0) or 0),
+        started_at=state.get("StartedAt", ""),
+        finished_at=state.get("FinishedAt", ""),
+        oom_killed=bool(state.get("OOMKilled", False)),
+    )
+
+
+def observe(client: docker.DockerClient, namespace: str | None = None, pod: str | None = None) -> Observed:
+    """Every pod (or the one named) that Docker holds objects for."""
+    filters = {"label": naming.pod_filter(namespace, pod)}
+    with docker_errors("listing podcompose containers"):
+        summaries = client.api.containers(all=True, filters=filters)
+        details = []
+        for summary in summaries:
+            try:
+                details.append(client.api.inspect_container(summary["Id"]))
+            except docker.errors.NotFound:
+                continue  # removed between the list and the inspect
+        volumes = client.api.volumes(filters=filters).get("Volumes") or []
+
+    containers: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for attrs in details:
+        labels = attrs["Config"].get("Labels") or {}
+        containers[(labels.get(naming.NAMESPACE, ""), labels.get(naming.POD, ""))].append(attrs)
+    pod_volumes: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for volume in volumes:
+        labels = volume.get("Labels") or {}
+        pod_volumes[(labels.get(naming.NAMESPACE, ""), labels.get(naming.POD, ""))].append(volume["Name"])
+
+    pods = []
+    for key in sorted(set(containers) | set(pod_volumes)):
+        items = containers.get(key, [])
+        labels = (items[0]["Config"].get("Labels") or {}) if items else {}
+        observed = tuple(sorted((_observed_container(a) for a in items), key=lambda c: (c.order, c.container)))
+        pods.append(ObservedPod(
+            namespace=key[0], name=key[1], containers=observed,
+            volumes=tuple(sorted(pod_volumes.get(key, []))),
+            source=labels.get(naming.SOURCE, ""),
+            grace_seconds=int(labels.get(naming.GRACE, "30") or 30),
+        ))
+    return Observed(tuple(pods))

@@ -1,0 +1,75 @@
+"""What Docker already has for a pod, as the runtime observed it (plain data)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ObservedContainer:
+    id: str
+    docker_name: str
+    container: str          # the Kubernetes container name, or POD for the pause container
+    role: str
+    status: str             # Docker's: created, running, exited, restarting, ...
+    exit_code: int | None
+    image: str
+    spec_hash: str
+    order: int = 0
+    restart_count: int = 0
+    started_at: str = ""
+    finished_at: str = ""
+    oom_killed: bool = False
+
+    @property
+    def running(self) -> bool:
+        return self.status in ("running", "restarting")
+
+
+@dataclass(frozen=True)
+class ObservedPod:
+    namespace: str
+    name: str
+    containers: tuple[ObservedContainer, ...]
+    volumes: tuple[str, ...] = ()
+    source: str = ""
+    grace_seconds: int = 30
+
+    @property
+    def pause(self) -> ObservedContainer | None:
+        return next((c for c in self.containers if c.role == "pause"), None)
+
+    @property
+    def spec_hash(self) -> str:
+        pause = self.pause
+        return pause.spec_hash if pause else ""
+
+    def by_role(self, *roles: str) -> list[ObservedContainer]:
+        return sorted((c for c in self.containers if c.role in roles), key=lambda c: c.order)
+
+    @property
+    def phase(self) -> str:
+        """A Kubernetes-like pod phase derived from the containers' states."""
+        pause = self.pause
+        apps = self.by_role("app")
+        if pause is None or not pause.running:
+            return "Failed" if self.containers else "Unknown"
+        if not apps:
+            inits = self.by_role("init")
+            if any(c.status == "exited" and c.exit_code not in (0, None) for c in inits):
+                return "Failed"
+            return "Pending"
+        if any(c.running for c in apps):
+            return "Running"
+        if all(c.status == "exited" and c.exit_code == 0 for c in apps):
+            return "Succeeded"
+        if all(c.status == "exited" for c in apps):
+            return "Failed"
+        return "Pending"
+
+
+@dataclass(frozen=True)
+class Observed:
+    pods: tuple[ObservedPod, ...] = field(default_factory=tuple)
+
+    def find(self, namespace: str, name: str) -> ObservedPod | None:
+        return next((p for p in self.pods if p.namespace == namespace and p.name == name), None)
