@@ -1,0 +1,86 @@
+"""Shared fixtures: the offline image kit, unique pod names, cleanup by label."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def docker_available() -> bool:
+    return shutil.which("docker") is not None and \
+        subprocess.run(["docker", "info"], capture_output=True).returncode == 0
+
+
+@pytest.fixture(scope="session")
+def kit() -> dict[str, str]:
+    """The kit images (built when missing); the pause image is made the default."""
+    if not docker_available():
+        if os.environ.get("PODCOMPOSE_REQUIRE_DOCKER"):
+            pytest.fail("PODCOMPOSE_REQUIRE_DOCKER is set but no Docker daemon answers")
+        pytest.skip("no Docker daemon (set PODCOMPOSE_REQUIRE_DOCKER=1 to make this a failure)")
+    from tests.kit.images import ensure_images
+
+    images = ensure_images("busybox", "pause")
+    os.environ["PODCOMPOSE_PAUSE_IMAGE"] = images["pause"]
+    return images
+
+
+@dataclass
+class CLIResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, input: str | None = None, timeout: float = 120, env: dict[str, str] | None = None) -> CLIResult:
+    """podcompose as a user runs it: a subprocess, no terminal."""
+    full_env = os.environ | {"NO_COLOR": "1"} | (env or {})
+    proc = subprocess.run([sys.executable, "-m", "podcompose", *args], capture_output=True, text=True,
+                          input=input, timeout=timeout, env=full_env, cwd=ROOT)
+    return CLIResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def docker(*args: str) -> str:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def labelled(pod: str) -> tuple[list[str], list[str]]:
+    """(container ids, volume names) that carry the pod's label."""
+    containers = docker("ps", "-aq", "--filter", f"label=io.podcompose.pod={pod}").split()
+    volumes = docker("volume", "ls", "-q", "--filter", f"label=io.podcompose.pod={pod}").split()
+    return containers, volumes
+
+
+def remove_labelled(pod: str) -> None:
+    containers, volumes = labelled(pod)
+    if containers:
+        subprocess.run(["docker", "rm", "-f", *containers], capture_output=True)
+    if volumes:
+        subprocess.run(["docker", "volume", "rm", "-f", *volumes], capture_output=True)
+
+
+@pytest.fixture
+def pod_name(kit: dict[str, str]) -> Iterator[str]:
+    """A unique pod name; whatever carries its label is removed afterwards."""
+    name = f"t-{uuid.uuid4().hex[:10]}"
+    yield name
+    remove_labelled(name)
+
+
+@pytest.fixture
+def manifest(tmp_path: Path):
+    """Write a manifest text to a file; returns its path as a string."""
+    def write(text: str, name: str = "pod.yaml") -> str:
+        path = tmp_path / name
+        path.write_text(text)
+        return str(path)
+    return write

@@ -1,0 +1,362 @@
+"""The pod runtime against the live Docker daemon (issue #2)."""
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import docker, labelled, run_cli
+
+pytestmark = pytest.mark.docker
+
+BUSYBOX = "podcompose.test/busybox:1"
+# busybox sh as PID 1 ignores SIGTERM unless it traps it
+LOOP = "trap 'exit 0' TERM; while true; do sleep 1; done"
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def two_container_pod(name: str, port: int) -> str:
+    return f"""
+apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+spec:
+  terminationGracePeriodSeconds: 2
+  initContainers:
+  - name: first
+    image: {BUSYBOX}
+    command: ["sh", "-c", "echo from-first > /work/first; date +%s%N > /work/first.time"]
+    volumeMounts: [{{name: work, mountPath: /work}}]
+  - name: second
+    image: {BUSYBOX}
+    command: ["sh", "-c", "cat /work/first > /work/second-saw; echo second-done >> /work/second-saw"]
+    volumeMounts: [{{name: work, mountPath: /work}}]
+  containers:
+  - name: web
+    image: {BUSYBOX}
+    command: ["sh", "-c", "trap 'exit 0' TERM; mkdir -p /www; cat /work/second-saw > /www/index.html; httpd -f -p 8080 -h /www & wait"]
+    ports:
+    - containerPort: 8080
+      hostPort: {port}
+      hostIP: 127.0.0.1
+    volumeMounts: [{{name: work, mountPath: /work}}]
+  - name: client
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+  volumes:
+  - name: work
+    emptyDir: {{}}
+"""
+
+
+def exec_out(pod: str, container: str, *command: str) -> str:
+    result = run_cli("exec", pod, "-c", container, "--", *command)
+    assert result.code == 0, result.stderr
+    return result.stdout.strip()
+
+
+def http_get(url: str, attempts: int = 50) -> str:
+    for _ in range(attempts):
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return response.read().decode()
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"no answer from {url}")
+
+
+@pytest.fixture
+def running_pod(pod_name: str, manifest):
+    port = free_port()
+    path = manifest(two_container_pod(pod_name, port))
+    result = run_cli("up", "-d", "-f", path)
+    assert result.code == 0, result.stderr
+    return pod_name, port, path
+
+
+def test_containers_share_localhost_hostname_and_ip(running_pod) -> None:
+    pod, port, _ = running_pod
+    assert exec_out(pod, "client", "wget", "-qO-", "http://localhost:8080/") == "from-first\nsecond-done"
+    hostnames = {exec_out(pod, c, "hostname") for c in ("web", "client")}
+    assert hostnames == {pod}
+    addresses = {exec_out(pod, c, "hostname", "-i") for c in ("web", "client")}
+    assert len(addresses) == 1
+    interfaces = exec_out(pod, "client", "sh", "-c", "ip -o -4 addr show | grep -v ' lo ' | wc -l")
+    assert interfaces == "1"
+
+
+def test_published_port_serves_from_the_host_loopback(running_pod) -> None:
+    _, port, _ = running_pod
+    assert http_get(f"http://127.0.0.1:{port}/") == "from-first\nsecond-done"
+
+
+def test_init_containers_ran_in_order_before_apps(running_pod) -> None:
+    pod, _, _ = running_pod
+    states = {}
+    for role_container in ("first", "second", "web", "client"):
+        info = json.loads(docker("inspect", f"{pod}_{role_container}"))[0]["State"]
+        states[role_container] = info
+    assert states["first"]["ExitCode"] == 0 and states["second"]["ExitCode"] == 0
+    assert states["first"]["FinishedAt"] <= states["second"]["StartedAt"]
+    assert states["second"]["FinishedAt"] <= states["web"]["StartedAt"]
+    assert states["second"]["FinishedAt"] <= states["client"]["StartedAt"]
+    assert exec_out(pod, "web", "cat", "/work/second-saw") == "from-first\nsecond-done"
+
+
+def test_second_up_is_a_no_op_and_a_change_replaces(running_pod) -> None:
+    pod, port, path = running_pod
+    before = docker("ps", "-q", "--no-trunc", "--filter", f"label=io.podcompose.pod={pod}").split()
+    again = run_cli("up", "-d", "-f", path)
+    assert again.code == 0, again.stderr
+    assert "up to date" in again.stderr
+    assert docker("ps", "-q", "--no-trunc", "--filter", f"label=io.podcompose.pod={pod}").split() == before
+
+    changed = open(path).read().replace("second-done", "second-changed")
+    open(path, "w").write(changed)
+    replaced = run_cli("up", "-d", "-f", path)
+    assert replaced.code == 0, replaced.stderr
+    assert "replacing" in replaced.stderr
+    after = docker("ps", "-q", "--no-trunc", "--filter", f"label=io.podcompose.pod={pod}").split()
+    assert not set(after) & set(before)
+    assert http_get(f"http://127.0.0.1:{port}/") == "from-first\nsecond-changed"
+
+
+def test_down_leaves_nothing_labelled(running_pod) -> None:
+    pod, _, path = running_pod
+    assert labelled(pod)[0] and labelled(pod)[1]
+    result = run_cli("down", "-f", path)
+    assert result.code == 0, result.stderr
+    assert labelled(pod) == ([], [])
+    again = run_cli("down", pod)
+    assert again.code == 0
+
+
+def test_init_failure_stops_up_and_leaves_nothing(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  initContainers:
+  - name: ok
+    image: {BUSYBOX}
+    command: ["true"]
+  - name: broken
+    image: {BUSYBOX}
+    command: ["sh", "-c", "echo cannot find the schema >&2; exit 3"]
+  containers:
+  - name: app
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+  volumes:
+  - name: scratch
+    emptyDir: {{}}
+""")
+    result = run_cli("up", "-d", "-f", path)
+    assert result.code == 1
+    assert "init container broken" in result.stderr and "exit code 3" in result.stderr
+    assert "cannot find the schema" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert labelled(pod_name) == ([], [])
+
+
+def test_app_that_fails_at_once_is_reported(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  restartPolicy: Never
+  containers:
+  - name: crash
+    image: {BUSYBOX}
+    command: ["sh", "-c", "echo config missing; exit 4"]
+""")
+    result = run_cli("up", "-d", "-f", path)
+    assert result.code == 1
+    assert "container crash" in result.stderr and "code 4" in result.stderr
+    assert "config missing" in result.stderr
+    assert labelled(pod_name) == ([], [])
+
+
+def test_taken_port_is_one_clear_error(pod_name: str, manifest) -> None:
+    import socket
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  containers:
+  - name: web
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    ports: [{{containerPort: 80, hostPort: {port}, hostIP: 127.0.0.1}}]
+""")
+        result = run_cli("up", "-d", "-f", path)
+    assert result.code == 1
+    assert "already in use" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 3
+    assert labelled(pod_name) == ([], [])
+
+
+def test_name_clash_with_a_foreign_container(pod_name: str, manifest) -> None:
+    foreign = f"{pod_name}_POD"
+    docker("create", "--name", foreign, BUSYBOX, "true")
+    try:
+        path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  containers:
+  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
+""")
+        result = run_cli("up", "-d", "-f", path)
+        assert result.code == 1
+        assert f"a container named {foreign} already exists and was not made by podcompose" in result.stderr
+        assert docker("inspect", "-f", "{{.State.Status}}", foreign) == "created"
+    finally:
+        subprocess.run(["docker", "rm", "-f", foreign], capture_output=True)
+
+
+def test_command_and_args_follow_kubernetes_semantics(pod_name: str, manifest, tmp_path) -> None:
+    image = "podcompose.test/entrypoint-cmd:1"
+    (tmp_path / "ctx").mkdir()
+    (tmp_path / "ctx" / "Dockerfile").write_text(
+        f'FROM {BUSYBOX}\nENTRYPOINT ["echo", "entrypoint"]\nCMD ["image-cmd"]\n')
+    subprocess.run(["docker", "build", "-q", "-t", image, str(tmp_path / "ctx")], check=True,
+                   capture_output=True, env={"DOCKER_BUILDKIT": "0", "PATH": "/usr/bin:/bin:/usr/local/bin"})
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  restartPolicy: Never
+  containers:
+  - {{name: neither, image: "{image}"}}
+  - {{name: args-only, image: "{image}", args: ["my-args"]}}
+  - {{name: command-only, image: "{image}", command: ["echo", "my-command"]}}
+  - name: expanded
+    image: "{image}"
+    command: ["echo", "$(GREETING) world", "$$(GREETING)", "$(UNDEFINED)"]
+    env:
+    - {{name: NAME, value: world}}
+    - {{name: GREETING, value: "hello $(NAME)"}}
+""")
+    result = run_cli("up", "-d", "-f", path)
+    assert result.code == 0, result.stderr
+    time.sleep(0.5)
+    logs = {c: docker("logs", f"{pod_name}_{c}") for c in ("neither", "args-only", "command-only", "expanded")}
+    assert logs == {"neither": "entrypoint image-cmd", "args-only": "entrypoint my-args",
+                    "command-only": "my-command", "expanded": "hello world world $(GREETING) $(UNDEFINED)"}
+
+
+def test_empty_dir_starts_empty_and_read_only_mounts_refuse_writes(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    volumeMounts:
+    - {{name: over-etc, mountPath: /etc}}
+    - {{name: shared, mountPath: /ro, readOnly: true}}
+    - {{name: shared, mountPath: /rw}}
+  volumes:
+  - {{name: over-etc, emptyDir: {{}}}}
+  - {{name: shared, emptyDir: {{}}}}
+""")
+    assert run_cli("up", "-d", "-f", path).code == 0
+    assert exec_out(pod_name, "app", "ls", "-A", "/etc") == ""
+    denied = run_cli("exec", pod_name, "--", "touch", "/ro/x")
+    assert denied.code != 0 and "Read-only file system" in denied.stderr
+    exec_out(pod_name, "app", "touch", "/rw/y")
+    assert exec_out(pod_name, "app", "ls", "/ro") == "y"
+
+
+def test_config_map_volume_and_env(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: settings}}
+data:
+  mode: fast
+  app.conf: |
+    listen 8080
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    env:
+    - name: MODE
+      valueFrom: {{configMapKeyRef: {{name: settings, key: mode}}}}
+    - name: POD
+      valueFrom: {{fieldRef: {{fieldPath: metadata.name}}}}
+    volumeMounts: [{{name: conf, mountPath: /etc/app}}]
+  volumes:
+  - name: conf
+    configMap: {{name: settings, items: [{{key: app.conf, path: app.conf, mode: 0600}}]}}
+""")
+    result = run_cli("up", "-d", "-f", path)
+    assert result.code == 0, result.stderr
+    assert exec_out(pod_name, "app", "cat", "/etc/app/app.conf") == "listen 8080"
+    assert exec_out(pod_name, "app", "stat", "-c", "%a", "/etc/app/app.conf") == "600"
+    assert exec_out(pod_name, "app", "sh", "-c", "echo $MODE $POD") == f"fast {pod_name}"
+
+
+def test_shared_process_namespace(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  shareProcessNamespace: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {{name: a, image: {BUSYBOX}, command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 7; done"]}}
+  - {{name: b, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
+""")
+    assert run_cli("up", "-d", "-f", path).code == 0
+    assert "sleep 7" in exec_out(pod_name, "b", "ps")
+
+
+def test_daemon_unreachable_is_exit_code_3() -> None:
+    result = run_cli("ps", env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    assert result.code == 3
+    assert "cannot reach the Docker daemon" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_image_fails_before_touching_a_running_pod(running_pod) -> None:
+    pod, port, path = running_pod
+    broken = open(path).read().replace("name: client\n    image: podcompose.test/busybox:1",
+                                       "name: client\n    image: podcompose.test/absent:1")
+    open(path, "w").write(broken)
+    result = run_cli("up", "-d", "-f", path, "--pull", "never")
+    assert result.code == 1
+    assert "podcompose.test/absent:1 is not present locally" in result.stderr
+    assert http_get(f"http://127.0.0.1:{port}/") == "from-first\nsecond-done"
