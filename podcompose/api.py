@@ -73,6 +73,7 @@ class UpOptions:
     pull: PullOverride | None = None
     replace: bool = False
     keep_on_failure: bool = False
+    detach: bool = True        # attached, a container that exits at once is the pod's result, not a failure
 
     def plan_options(self) -> PlanOptions:
         return PlanOptions(pause_image=self.pause_image, pull=self.pull, replace=self.replace)
@@ -88,7 +89,7 @@ def up(runtime: "Runtime", pods: list[Pod], options: UpOptions = UpOptions(), si
     observed = {(p.namespace, p.name): p for p in runtime.observe().pods}
     plans = plan(pods, observed, options)
     for pod_plan in plans:
-        runtime.up(pod_plan, sink, keep_on_failure=options.keep_on_failure)
+        runtime.up(pod_plan, sink, keep_on_failure=options.keep_on_failure, settle=options.detach)
     return plans
 
 

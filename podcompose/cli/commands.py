@@ -40,7 +40,7 @@ def up(args: argparse.Namespace, ui: UI) -> int:
 
     loaded = _load(args, ui)
     options = api.UpOptions(pause_image=args.pause_image or api.default_pause_image(), pull=args.pull,
-                            replace=args.replace, keep_on_failure=args.keep_on_failure)
+                            replace=args.replace, keep_on_failure=args.keep_on_failure, detach=args.detach)
     if args.dry_run:
         observed: dict[tuple[str, str], ObservedPod] = {}
         try:

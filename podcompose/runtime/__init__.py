@@ -34,8 +34,8 @@ class Runtime:
     def find(self, namespace: str, pod: str) -> ObservedPod | None:
         return self.observe(namespace, pod).find(namespace, pod)
 
-    def up(self, plan: Plan, sink: EventSink = ignore, *, keep_on_failure: bool = False) -> None:
-        execute(self.client, plan, sink, keep_on_failure=keep_on_failure)
+    def up(self, plan: Plan, sink: EventSink = ignore, *, keep_on_failure: bool = False, settle: bool = True) -> None:
+        execute(self.client, plan, sink, keep_on_failure=keep_on_failure, settle=settle)
 
     def down(self, pod: ObservedPod, sink: EventSink = ignore, *, timeout: int | None = None) -> None:
         remove_pod(self.client, pod, sink, timeout=timeout)

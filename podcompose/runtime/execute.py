@@ -147,8 +147,13 @@ class _Executor:
             self.sink(Event("running", pod=self.pod.name, container=spec.name))
 
 
-def execute(client: docker.DockerClient, plan: Plan, sink: EventSink, *, keep_on_failure: bool = False) -> None:
-    """Run the plan's steps in order; on any failure (or Ctrl-C) remove what was made."""
+def execute(client: docker.DockerClient, plan: Plan, sink: EventSink, *, keep_on_failure: bool = False,
+            settle: bool = True) -> None:
+    """Run the plan's steps in order; on any failure (or Ctrl-C) remove what was made.
+
+    With `settle`, a container that exits with an error right after it started
+    fails the run (as `up -d` reports); attached, that exit is the pod's result.
+    """
     if plan.up_to_date:
         sink(Event("up-to-date", pod=plan.pod.name))
         return
@@ -156,7 +161,8 @@ def execute(client: docker.DockerClient, plan: Plan, sink: EventSink, *, keep_on
     try:
         for step in plan.steps:
             executor.run(step)
-        executor.settle()
+        if settle:
+            executor.settle()
     except BaseException:
         if executor.created_anything and not keep_on_failure:
             cleanup(client, plan.pod, sink)

@@ -1,0 +1,188 @@
+"""The command line as a user meets it, against the live daemon (issue #5)."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import ROOT, labelled, run_cli
+
+pytestmark = pytest.mark.docker
+
+BUSYBOX = "podcompose.test/busybox:1"
+LOOP = "trap 'exit 0' TERM; while true; do sleep 1; done"
+ESCAPE = re.compile(r"\x1b\[")
+
+
+def simple_pod(name: str, command: str = LOOP, restart: str = "Always") -> str:
+    return f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}}}
+spec:
+  restartPolicy: {restart}
+  terminationGracePeriodSeconds: 2
+  initContainers:
+  - {{name: prepare, image: {BUSYBOX}, command: ["sh", "-c", "echo preparing"]}}
+  containers:
+  - {{name: main, image: {BUSYBOX}, command: ["sh", "-c", "{command}"]}}
+  - {{name: helper, image: {BUSYBOX}, command: ["sh", "-c", "echo helper-says-hi; {LOOP}"]}}
+"""
+
+
+def test_foreground_up_streams_prefixed_logs_and_returns_the_pod_result(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  restartPolicy: Never
+  containers:
+  - {{name: job, image: {BUSYBOX}, command: ["sh", "-c", "echo step one; sleep 0.5; echo step two; exit 5"]}}
+  - {{name: side, image: {BUSYBOX}, command: ["sh", "-c", "echo side ran"]}}
+""")
+    result = run_cli("up", "-f", path, timeout=60)
+    assert result.code == 5, result.stderr
+    assert re.search(r"^job\s+\| step one$", result.stdout, re.M)
+    assert re.search(r"^job\s+\| step two$", result.stdout, re.M)
+    assert re.search(r"^side\s+\| side ran$", result.stdout, re.M)
+    assert not ESCAPE.search(result.stdout + result.stderr)
+
+
+def test_ctrl_c_brings_a_foreground_pod_down(pod_name: str, manifest) -> None:
+    path = manifest(simple_pod(pod_name))
+    proc = subprocess.Popen([sys.executable, "-m", "podcompose", "up", "-f", path], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=os.environ | {"NO_COLOR": "1"})
+    try:
+        seen = []
+        for line in proc.stdout:      # the logs stream once `up` is attached
+            seen.append(line)
+            if "helper-says-hi" in line:
+                break
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert any("helper-says-hi" in line for line in seen), err
+    assert proc.returncode == 130, err
+    assert labelled(pod_name) == ([], [])
+
+
+def test_ps_text_and_json(pod_name: str, manifest) -> None:
+    path = manifest(simple_pod(pod_name))
+    assert run_cli("up", "-d", "-f", path).code == 0
+    text = run_cli("ps", "-f", path)
+    assert text.code == 0
+    lines = text.stdout.splitlines()
+    assert lines[0].split() == ["NAMESPACE", "POD", "PHASE", "CONTAINER", "ROLE", "STATE", "EXIT", "RESTARTS", "IMAGE"]
+    assert re.search(rf"default\s+{pod_name}\s+Running\s+POD\s+pause\s+running", text.stdout)
+    assert re.search(r"prepare\s+init\s+exited\s+0", text.stdout)
+    assert not ESCAPE.search(text.stdout)
+    data = json.loads(run_cli("ps", pod_name, "-o", "json").stdout)
+    assert [p["name"] for p in data] == [pod_name]
+    assert data[0]["phase"] == "Running"
+    assert [(c["name"], c["role"], c["state"]) for c in data[0]["containers"]] == [
+        ("POD", "pause", "running"), ("prepare", "init", "exited"), ("main", "app", "running"),
+        ("helper", "app", "running")]
+
+
+def test_exec_passes_the_exit_code_and_defaults_to_the_first_app_container(pod_name: str, manifest) -> None:
+    path = manifest(simple_pod(pod_name))
+    assert run_cli("up", "-d", "-f", path).code == 0
+    assert run_cli("exec", pod_name, "--", "sh", "-c", "exit 42").code == 42
+    ps = run_cli("exec", pod_name, "--", "ps").stdout
+    assert "while true" in ps or "sleep" in ps
+    missing = run_cli("exec", pod_name, "-c", "nope", "--", "true")
+    assert missing.code == 1 and "has no container 'nope'" in missing.stderr
+
+
+def test_logs_of_one_container_all_containers_and_follow_ending_with_the_pod(pod_name: str, manifest) -> None:
+    path = manifest(simple_pod(pod_name, command="echo main-line-1; sleep 1; echo main-line-2", restart="Never"))
+    assert run_cli("up", "-d", "-f", path).code == 0
+    followed = run_cli("logs", pod_name, "-c", "main", "-f", timeout=30)
+    assert followed.code == 0
+    assert followed.stdout.splitlines() == ["main-line-1", "main-line-2"]
+    everything = run_cli("logs", pod_name)
+    assert re.search(r"^prepare\s+\| preparing$", everything.stdout, re.M)
+    assert re.search(r"^helper\s+\| helper-says-hi$", everything.stdout, re.M)
+    tail = run_cli("logs", pod_name, "-c", "main", "--tail", "1")
+    assert tail.stdout.splitlines() == ["main-line-2"]
+
+
+def test_dry_run_prints_the_plan_and_creates_nothing(pod_name: str, manifest) -> None:
+    path = manifest(simple_pod(pod_name))
+    text = run_cli("up", "--dry-run", "-f", path)
+    assert text.code == 0, text.stderr
+    assert "pause container" in text.stdout and "init container prepare" in text.stdout
+    assert text.stdout.index("init container prepare") < text.stdout.index("container main")
+    data = json.loads(run_cli("up", "--dry-run", "-f", path, "-o", "json").stdout)
+    actions = [s["action"] for s in data[0]["steps"]]
+    assert actions == ["EnsureImage", "EnsureImage", "RunPause", "RunInit", "StartContainer", "StartContainer"]
+    main = data[0]["steps"][4]["docker"]
+    assert main["entrypoint"] == ["sh", "-c", LOOP] and main["network_mode"] == f"container:{pod_name}_POD"
+    assert labelled(pod_name) == ([], [])
+
+
+def test_describe_lists_containers_and_daemon_events(pod_name: str, manifest) -> None:
+    path = manifest(simple_pod(pod_name))
+    assert run_cli("up", "-d", "-f", path).code == 0
+    data = json.loads(run_cli("describe", pod_name, "-o", "json").stdout)
+    assert data["phase"] == "Running"
+    reasons = [(e["container"], e["reason"]) for e in data["events"]]
+    assert ("prepare", "Died (exit code 0)") in reasons
+    assert reasons.index(("prepare", "Started")) < reasons.index(("main", "Started"))
+    text = run_cli("describe", pod_name).stdout
+    assert "main (app): running" in text
+
+
+def test_namespaces_keep_pods_of_the_same_name_apart(pod_name: str, manifest) -> None:
+    path = manifest(simple_pod(pod_name))
+    try:
+        assert run_cli("up", "-d", "-f", path).code == 0
+        assert run_cli("up", "-d", "-f", path, "-n", "other").code == 0
+        data = json.loads(run_cli("ps", pod_name, "-o", "json").stdout)
+        assert sorted(p["namespace"] for p in data) == ["default", "other"]
+        assert run_cli("down", pod_name, "-n", "other").code == 0
+        data = json.loads(run_cli("ps", pod_name, "-o", "json").stdout)
+        assert [p["namespace"] for p in data] == ["default"]
+    finally:
+        run_cli("down", pod_name, "-n", "other", "--timeout", "0")
+
+
+def test_every_verb_has_help_with_an_example() -> None:
+    for verb in ("up", "down", "ps", "logs", "exec", "describe", "validate", "config", "version", "completion"):
+        result = run_cli(verb, "--help")
+        assert result.code == 0 and "example" in result.stdout, verb
+    top = run_cli("--help")
+    assert "exit codes" in top.stdout and "3  Docker daemon unreachable" in top.stdout
+
+
+def test_version_json_and_completion_scripts() -> None:
+    data = json.loads(run_cli("version", "-o", "json").stdout)
+    assert data["podcompose"] and data["docker"]
+    bash = run_cli("completion", "bash").stdout
+    check = subprocess.run(["bash", "-n"], input=bash, text=True, capture_output=True)
+    assert check.returncode == 0 and "__complete pods" in bash
+
+
+def test_completion_lists_pods_and_containers(pod_name: str, manifest) -> None:
+    path = manifest(simple_pod(pod_name))
+    assert run_cli("up", "-d", "-f", path).code == 0
+    assert pod_name in run_cli("__complete", "pods").stdout.split()
+    assert run_cli("__complete", "containers", pod_name).stdout.split() == ["helper", "main", "prepare"]
+
+
+def test_bad_manifest_is_reported_with_line_and_creates_nothing(pod_name: str, manifest) -> None:
+    path = manifest(simple_pod(pod_name).replace("restartPolicy: Always", "restartPolicy: Sometimes"))
+    result = run_cli("up", "-d", "-f", path)
+    assert result.code == 1
+    assert re.search(rf"{re.escape(path)}:6:\d+: spec.restartPolicy: 'Sometimes' is not one of", result.stderr)
+    assert "Traceback" not in result.stderr
+    assert labelled(pod_name) == ([], [])
