@@ -53,9 +53,16 @@ def up(args: argparse.Namespace, ui: UI) -> int:
         else:
             ui.data(plan_as_data(plans), args.output)
         return 0
+    from .live import live_up
+
     runtime = _runtime()
     try:
-        api.up(runtime, loaded.pods, options, ui.event)
+        with live_up(ui, loaded.pods) as (sink, view):
+            try:
+                api.up(runtime, loaded.pods, options, sink)
+            except PodFailed as failure:
+                view.fail(failure.pod, failure.container)
+                raise
     except PodFailed as failure:
         ui.error(failure.message)
         if failure.detail:

@@ -23,6 +23,11 @@ LOG_TAIL_LINES = 20
 class PodFailed(PodcomposeError):
     """A container of the pod failed while it was being brought up."""
 
+    def __init__(self, message: str, *, pod: str, container: str, detail: str = "") -> None:
+        super().__init__(message, detail=detail)
+        self.pod = pod
+        self.container = container
+
 
 def log_tail(client: docker.DockerClient, container_id: str, lines: int = LOG_TAIL_LINES) -> str:
     try:
@@ -121,7 +126,7 @@ class _Executor:
         if code != 0:
             raise PodFailed(
                 f"init container {spec.name} of pod {self.pod.name} failed with exit code {code}",
-                detail=log_tail(self.client, container_id))
+                pod=self.pod.name, container=spec.name, detail=log_tail(self.client, container_id))
         self.sink(Event("completed", pod=self.pod.name, container=spec.name, data={"exit_code": 0}))
 
     def start(self, spec: Container) -> None:
@@ -139,7 +144,7 @@ class _Executor:
                     raise PodFailed(
                         f"container {container.container} of pod {self.pod.name} exited with code "
                         f"{container.exit_code if container.exit_code is not None else '(restarting)'} right after it started",
-                        detail=log_tail(self.client, container.id))
+                        pod=self.pod.name, container=container.container, detail=log_tail(self.client, container.id))
             if time.monotonic() >= deadline:
                 break
             time.sleep(0.1)

@@ -186,3 +186,20 @@ def test_bad_manifest_is_reported_with_line_and_creates_nothing(pod_name: str, m
     assert re.search(rf"{re.escape(path)}:6:\d+: spec.restartPolicy: 'Sometimes' is not one of", result.stderr)
     assert "Traceback" not in result.stderr
     assert labelled(pod_name) == ([], [])
+
+
+def test_live_view_renders_in_a_terminal(pod_name: str, manifest) -> None:
+    import pexpect
+
+    path = manifest(simple_pod(pod_name))
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | {"TERM": "xterm-256color", "COLUMNS": "100"}
+    child = pexpect.spawn(sys.executable, ["-m", "podcompose", "up", "-d", "-f", path], cwd=str(ROOT),
+                          env=env, dimensions=(30, 100), encoding="utf-8", timeout=60)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.before).replace("\r", "")
+    assert ESCAPE.search(child.before), "a terminal gets colour and cursor control"
+    for container, state in (("POD", "started"), ("prepare", "completed"), ("main", "running"), ("helper", "running")):
+        assert re.search(rf"{pod_name}\s+{container}\s+{state}", screen), screen
+    assert "Traceback" not in screen and "<rich" not in screen and "\ufffd" not in screen
