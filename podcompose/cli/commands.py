@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import api
@@ -175,15 +175,9 @@ def _since(value: str | None) -> int | None:
         raise UsageError(f"--since takes a duration (10s, 5m, 2h) or a time (2026-01-02T15:04:05Z), not {value!r}")
 
 
-def _docker_time(value: str) -> int | None:
-    if not value or value.startswith("0001-"):
-        return None
-    trimmed = re.sub(r"(\.\d{6})\d*", r"\1", value).replace("Z", "+00:00")
-    return int(datetime.fromisoformat(trimmed).astimezone(timezone.utc).timestamp())
-
-
 def logs(args: argparse.Namespace, ui: UI) -> int:
     from ..runtime import LogOptions
+    from ..runtime.logs import unix_time
 
     namespace = args.namespace or "default"
     name = args.pod
@@ -203,7 +197,10 @@ def logs(args: argparse.Namespace, ui: UI) -> int:
             raise UsageError("--previous needs one container: add -c CONTAINER")
         if containers[0].restart_count == 0:
             raise PodcomposeError(f"container {containers[0].container} has not restarted: there is no previous log")
-        until = _docker_time(containers[0].started_at)
+        # Between the previous run's exit and this run's start: the log copier stamps lines
+        # when it reads them, so a boundary at either end can cut the wrong way.
+        container = containers[0]
+        until = (unix_time(container.finished_at) + unix_time(container.started_at)) / 2
     options = LogOptions(follow=args.follow, tail=args.tail, since=_since(args.since),
                          until=until, timestamps=args.timestamps)
     prefixed = len(containers) > 1

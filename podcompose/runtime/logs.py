@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import queue
+import re
 import threading
+from datetime import datetime
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -17,7 +19,7 @@ class LogOptions:
     follow: bool = False
     tail: int | None = None
     since: int | None = None          # unix seconds
-    until: int | None = None
+    until: float | None = None
     timestamps: bool = False
 
 
@@ -32,15 +34,35 @@ def _lines(chunks: Iterator[bytes]) -> Iterator[str]:
         yield buffer.decode(errors="replace")
 
 
+def unix_time(stamp: str) -> float:
+    """Docker's RFC 3339 time with nanoseconds, as unix seconds (to the microsecond)."""
+    trimmed = re.sub(r"(\.\d{6})\d*", r"\1", stamp).replace("Z", "+00:00")
+    return datetime.fromisoformat(trimmed).timestamp()
+
+
+def _before(lines: Iterator[str], until: float, keep_timestamps: bool) -> Iterator[str]:
+    # The daemon's `until` parses fractions as nanosecond counts; filtering here is exact.
+    for line in lines:
+        stamp, _, text = line.partition(" ")
+        try:
+            if unix_time(stamp) >= until:
+                return
+        except ValueError:
+            pass
+        yield line if keep_timestamps else text
+
+
 def container_lines(client: docker.DockerClient, container: ObservedContainer, options: LogOptions) -> Iterator[str]:
     kwargs: dict = {"stdout": True, "stderr": True, "stream": True, "follow": options.follow,
-                    "timestamps": options.timestamps, "tail": "all" if options.tail is None else options.tail}
+                    "timestamps": options.timestamps or options.until is not None,
+                    "tail": "all" if options.tail is None else options.tail}
     if options.since is not None:
         kwargs["since"] = options.since
-    if options.until is not None:
-        kwargs["until"] = options.until
     try:
-        yield from _lines(client.api.logs(container.id, **kwargs))
+        lines = _lines(client.api.logs(container.id, **kwargs))
+        if options.until is not None:
+            lines = _before(lines, options.until, options.timestamps)
+        yield from lines
     except docker.errors.NotFound:
         return
 

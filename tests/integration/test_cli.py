@@ -203,3 +203,29 @@ def test_live_view_renders_in_a_terminal(pod_name: str, manifest) -> None:
     for container, state in (("POD", "started"), ("prepare", "completed"), ("main", "running"), ("helper", "running")):
         assert re.search(rf"{pod_name}\s+{container}\s+{state}", screen), screen
     assert "Traceback" not in screen and "<rich" not in screen and "\ufffd" not in screen
+
+
+def test_logs_previous_shows_the_run_before_the_last_restart(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  restartPolicy: Always
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: flaky
+    image: {BUSYBOX}
+    command: ["sh", "-c", "if [ -e /tmp/ran ]; then echo second-run; trap 'exit 0' TERM; while true; do sleep 1; done; fi; echo first-run; touch /tmp/ran; sleep 1; exit 1"]
+""")
+    assert run_cli("up", "-f", path, "-d").code == 0
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        data = json.loads(run_cli("ps", pod_name, "-o", "json").stdout)
+        if data[0]["containers"][1]["restarts"] >= 1 and data[0]["containers"][1]["state"] == "running":
+            break
+        time.sleep(0.3)
+    assert run_cli("logs", pod_name, "-c", "flaky").stdout.split() == ["first-run", "second-run"]
+    previous = run_cli("logs", pod_name, "-c", "flaky", "--previous")
+    assert previous.code == 0, previous.stderr
+    assert previous.stdout.split() == ["first-run"]
