@@ -93,6 +93,22 @@ def up(runtime: "Runtime", pods: list[Pod], options: UpOptions = UpOptions(), si
     return plans
 
 
+def wait_running(runtime: "Runtime", pods: list[Pod], timeout: float = 60) -> None:
+    """Until every app and sidecar container of the pods runs (no readiness probes yet)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    for pod in pods:
+        while True:
+            observed = find_pod(runtime, pod.namespace, pod.name)
+            waiting = [c.container for c in observed.by_role("app", "sidecar") if c.status != "running"]
+            if not waiting:
+                break
+            if time.monotonic() > deadline:
+                raise PodcomposeError(f"pod {pod.name}: {', '.join(waiting)} not running after {timeout:g}s")
+            time.sleep(0.2)
+
+
 def down(runtime: "Runtime", targets: Iterable[tuple[str, str]], *, timeout: int | None = None,
          sink: EventSink = ignore) -> list[str]:
     """Remove each (namespace, pod) that exists; absent ones are no error. The names removed."""

@@ -69,6 +69,8 @@ def up(args: argparse.Namespace, ui: UI) -> int:
             ui.info("last lines of its log:\n" + failure.detail)
         return 1
     if args.detach:
+        if args.wait:
+            api.wait_running(runtime, loaded.pods, args.wait_timeout)
         for pod in loaded.pods:
             ui.print(f"pod/{pod.name} running" + _ports_text(pod))
         return 0

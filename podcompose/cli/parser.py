@@ -81,7 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     _files(up, True)
     _namespace(up)
     up.add_argument("-d", "--detach", action="store_true", help="run in the background")
-    up.add_argument("--wait", action="store_true", help="with -d: wait until every container is running")
+    up.add_argument("--wait", action="store_true",
+                    help="with -d: wait until every app and sidecar container is running")
+    up.add_argument("--wait-timeout", type=float, default=60, metavar="SECONDS",
+                    help="how long --wait waits (default 60)")
     up.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
                     help="grace period when stopping (overrides terminationGracePeriodSeconds)")
     up.add_argument("--dry-run", action="store_true", help="print the plan; create nothing")
