@@ -6,20 +6,24 @@ report `file:line:column: spec.containers[1].image: ...`.
 """
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from .errors import Location, ManifestError, Problem
 
 FieldPath = tuple[str | int, ...]
 
 # libyaml's parser is ~10x faster than the pure-Python one and keeps the same marks.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR_TAG = "tag:yaml.org,2002:str"
+# Kubernetes reads an unquoted 2024-01-01 or 2024-01-01T00:00:00Z as a string, not a date
+_AS_WRITTEN = {_STR_TAG, "tag:yaml.org,2002:timestamp"}
 
 
 def format_path(path: Iterable[str | int]) -> str:
@@ -82,18 +86,36 @@ def _location(source: str, mark: yaml.Mark) -> Location:
 class _Reader:
     """Turns composed YAML nodes into Python data, recording every mark."""
 
-    def __init__(self, loader: yaml.SafeLoader, source: str, document: Document) -> None:
+    def __init__(self, loader: Any, source: str, document: Document, budget: int) -> None:
         self.loader = loader
         self.source = source
         self.document = document
         self.problems: list[Problem] = []
+        self.budget = budget           # nodes left to read: aliases cannot blow up ("billion laughs")
+        self.active: set[int] = set()  # collections being read: an alias may not point into them
 
     def read(self, node: Node, path: FieldPath) -> Any:
         self.document.value_locations.setdefault(path, _location(self.source, node.start_mark))
-        if isinstance(node, MappingNode):
-            return self._read_mapping(node, path)
-        if isinstance(node, SequenceNode):
+        self.budget -= 1
+        if self.budget < 0:
+            raise yaml.MarkedYAMLError(problem="too many nodes: aliases (*name) expand this document "
+                                               "beyond any real manifest", problem_mark=node.start_mark)
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        if id(node) in self.active:
+            raise yaml.MarkedYAMLError(problem="an alias (*name) refers to a node that contains it",
+                                       problem_mark=node.start_mark)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, MappingNode):
+                return self._read_mapping(node, path)
             return [self.read(item, path + (i,)) for i, item in enumerate(node.value)]
+        finally:
+            self.active.discard(id(node))
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        if node.tag in _AS_WRITTEN:  # most scalars: what SafeConstructor.construct_yaml_str returns
+            return node.value
         return self.loader.construct_object(node, deep=True)
 
     def _read_mapping(self, node: MappingNode, path: FieldPath) -> dict[Any, Any]:
@@ -105,7 +127,7 @@ class _Reader:
                                              _location(self.source, key_node.start_mark),
                                              format_path(path)))
                 continue
-            key = self.loader.construct_object(key_node, deep=True)
+            key = self._scalar(key_node)
             if not isinstance(key, str):
                 key = key_node.value
             child = path + (key,)
@@ -120,16 +142,35 @@ class _Reader:
         return result
 
 
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # YAML's line breaks, not str.splitlines()'s
+
+
+def _offset_location(source: str, text: str, offset: int) -> Location:
+    before = _LINE_BREAK.split(text[:offset])
+    return Location(source, len(before), len(before[-1]) + 1)
+
+
 def _syntax_problem(source: str, text: str, error: yaml.YAMLError) -> Problem:
-    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    lines = _LINE_BREAK.split(text)
+    mark = getattr(error, "problem_mark", None)
+    context_mark = getattr(error, "context_mark", None)
     reason = getattr(error, "problem", None) or str(error)
     context = getattr(error, "context", None)
+    if (mark is None or mark.line >= len(lines) or not lines[mark.line].strip()) \
+            and context_mark is not None and context_mark.line < len(lines):
+        # e.g. an unclosed quote or bracket: the end of the file says nothing, where it opened does
+        mark, context = context_mark, f"{context} that starts here" if context else context
+    elif context and mark is not None and context_mark is not None and context_mark.line != mark.line:
+        context = f"{context} that starts at line {context_mark.line + 1}"
     message = f"YAML syntax error: {reason}"
     if context:
         message += f" ({context})"
     if mark is None:
-        return Problem(message, Location(source, 1, 1))
-    lines = text.splitlines()
+        position = getattr(error, "position", None)  # a ReaderError (bad character) has only this
+        if isinstance(position, int) and not issubclass(_Loader, yaml.SafeLoader):
+            position = len(text.encode("utf-8", "surrogatepass")[:position].decode("utf-8", "ignore"))  # libyaml: bytes
+        where = _offset_location(source, text, position) if isinstance(position, int) else Location(source, 1, 1)
+        return Problem(message.split("\n")[0], where)
     if 0 <= mark.line < len(lines):
         line_text = lines[mark.line].replace("\t", " ")
         message += f"\n    {line_text}\n    {' ' * mark.column}^"
@@ -142,15 +183,16 @@ def load_text(text: str, source: str = "<string>") -> list[Document]:
     """Every non-empty document of a YAML stream, with field locations."""
     documents: list[Document] = []
     problems: list[Problem] = []
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)
         index = 0
         while loader.check_node():
             node = loader.get_node()
             if node is None:
                 continue
             document = Document(source, index, None)
-            reader = _Reader(loader, source, document)
+            reader = _Reader(loader, source, document, budget=10 * len(text) + 10_000)
             document.data = reader.read(node, ())
             problems.extend(reader.problems)
             index += 1
@@ -164,8 +206,14 @@ def load_text(text: str, source: str = "<string>") -> list[Document]:
             documents.append(document)
     except yaml.YAMLError as error:
         problems.append(_syntax_problem(source, text, error))
+    except UnicodeEncodeError as error:  # libyaml encodes the text: a lone surrogate cannot be
+        problems.append(Problem("YAML syntax error: the text holds a character that is not valid Unicode "
+                                f"({error.object[error.start]!r})", _offset_location(source, text, error.start)))
+    except RecursionError:
+        problems.append(Problem("YAML syntax error: the document nests too deeply", Location(source, 1, 1)))
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if problems:
         raise ManifestError(problems)
     return documents

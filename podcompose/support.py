@@ -1,0 +1,306 @@
+"""Which Kubernetes fields podcompose honours: the one table behind notes and docs.
+
+Each row names a field with a glob-ish path and one of three statuses:
+
+- ``supported``: podcompose applies it;
+- ``ignored``: valid Kubernetes that has no meaning on one Docker host (a note
+  says so, with the reason);
+- ``unsupported``: podcompose does not implement it yet (a warning says so).
+
+To flip a field, edit its one line. Pod rows start with ``spec.`` and apply to
+a Pod's spec and to ``spec.template.spec`` of a Deployment or Job. A row under
+``spec.containers[*]`` also covers ``spec.initContainers[*]`` unless an
+``spec.initContainers[*]...`` row says otherwise.
+
+How a row covers the fields below it: if other rows sit under a supported row
+(``spec.containers[*].name`` under ``spec.containers``), its sub-fields are
+listed one by one and any sub-field not listed is unsupported; if none do, the
+whole subtree is supported. ``ignored`` and ``unsupported`` rows always cover
+their subtree. A field whose value equals the row's ``default`` (or is null or
+empty) is not reported: it changes nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Iterator, Literal
+
+Status = Literal["supported", "ignored", "unsupported"]
+SUPPORTED: Status = "supported"
+IGNORED: Status = "ignored"
+UNSUPPORTED: Status = "unsupported"
+_NO_DEFAULT = object()
+DEFAULT_UNSUPPORTED_REASON = "podcompose does not implement it yet"
+
+NO_SCHEDULER = "no meaning on a single Docker host (no scheduler)"
+NO_API_SERVER = "no meaning without an API server"
+
+
+@dataclass(frozen=True)
+class Field:
+    path: str
+    status: Status
+    reason: str = ""
+    default: Any = _NO_DEFAULT
+
+
+def S(path: str, note: str = "") -> Field:
+    return Field(path, SUPPORTED, note)
+
+
+def I(path: str, reason: str, default: Any = _NO_DEFAULT) -> Field:  # noqa: E743 - reads as a table
+    return Field(path, IGNORED, reason, default)
+
+
+def U(path: str, reason: str = DEFAULT_UNSUPPORTED_REASON, default: Any = _NO_DEFAULT) -> Field:
+    return Field(path, UNSUPPORTED, reason, default)
+
+
+C = "spec.containers[*]"
+
+POD_FIELDS: tuple[Field, ...] = (
+    # --- pod ---
+    S("spec.containers"),
+    S("spec.initContainers"),
+    S("spec.volumes"),
+    S("spec.restartPolicy"),
+    S("spec.terminationGracePeriodSeconds"),
+    S("spec.shareProcessNamespace"),
+    S("spec.hostNetwork"),
+    S("spec.hostname"),
+    I("spec.subdomain", "no cluster DNS: the pod is not published under <hostname>.<subdomain>"),
+    I("spec.nodeSelector", NO_SCHEDULER),
+    I("spec.affinity", NO_SCHEDULER),
+    I("spec.tolerations", NO_SCHEDULER),
+    I("spec.topologySpreadConstraints", NO_SCHEDULER),
+    I("spec.nodeName", "one Docker host is the only node"),
+    I("spec.schedulerName", NO_SCHEDULER),
+    I("spec.schedulingGates", "no scheduler: the pod is started at once"),
+    I("spec.schedulingGroup", NO_SCHEDULER),
+    I("spec.priorityClassName", "no scheduler or eviction on one host"),
+    I("spec.priority", "no scheduler or eviction on one host"),
+    I("spec.preemptionPolicy", "no scheduler or eviction on one host"),
+    I("spec.evictionResponders", "no eviction on one host"),
+    I("spec.overhead", "set by RuntimeClass admission in a cluster; no meaning on one host"),
+    I("spec.runtimeClassName", "the Docker daemon's default runtime is used"),
+    I("spec.readinessGates", "no controllers watch pod conditions on one host"),
+    I("spec.serviceAccountName", NO_API_SERVER + ": no token is mounted"),
+    I("spec.serviceAccount", NO_API_SERVER + ": no token is mounted"),
+    I("spec.automountServiceAccountToken", NO_API_SERVER + ": no token is mounted"),
+    I("spec.enableServiceLinks", "podcompose injects no Service environment variables", default=False),
+    I("spec.imagePullSecrets", "no registry authentication yet: Docker's own login (docker login) is used"),
+    I("spec.os", "Linux containers on the local Docker Engine", default={"name": "linux"}),
+    U("spec.dnsPolicy", "the pod uses Docker's DNS", default="ClusterFirst"),
+    U("spec.dnsConfig", "the pod uses Docker's DNS"),
+    U("spec.activeDeadlineSeconds", "the pod is not stopped at a deadline"),
+    U("spec.hostAliases", "no extra /etc/hosts entries"),
+    U("spec.hostIPC", default=False),
+    U("spec.hostPID", default=False),
+    U("spec.hostUsers", "per-pod user namespaces are not set up (Docker's userns-remap is daemon-wide)",
+      default=True),
+    U("spec.hostnameOverride"),
+    U("spec.setHostnameAsFQDN", default=False),
+    U("spec.securityContext", "set securityContext on each container instead"),
+    U("spec.resources", "set limits on each container instead"),
+    U("spec.resourceClaims", "no dynamic resource allocation"),
+    U("spec.ephemeralContainers", "ephemeral containers are added by kubectl debug, not in manifests"),
+    # --- volumes ---
+    S("spec.volumes[*].name"),
+    S("spec.volumes[*].emptyDir"),
+    S("spec.volumes[*].emptyDir.medium"),
+    S("spec.volumes[*].emptyDir.sizeLimit"),
+    S("spec.volumes[*].configMap"),
+    S("spec.volumes[*].secret"),
+    S("spec.volumes[*].hostPath"),
+    U("spec.volumes[*].downwardAPI", "no downwardAPI volumes"),
+    U("spec.volumes[*].projected", "no projected volumes"),
+    U("spec.volumes[*].persistentVolumeClaim", "claims are not bound to volumes"),
+    U("spec.volumes[*].ephemeral", "generic ephemeral volumes need a storage provisioner"),
+    U("spec.volumes[*].image", "no image volumes"),
+    # --- containers (init containers too) ---
+    S(f"{C}.name"),
+    S(f"{C}.image"),
+    S(f"{C}.command"),
+    S(f"{C}.args"),
+    S(f"{C}.workingDir"),
+    S(f"{C}.env"),
+    S(f"{C}.env[*].name"),
+    S(f"{C}.env[*].value"),
+    S(f"{C}.env[*].valueFrom"),
+    S(f"{C}.env[*].valueFrom.configMapKeyRef"),
+    S(f"{C}.env[*].valueFrom.secretKeyRef"),
+    S(f"{C}.env[*].valueFrom.fieldRef", "metadata.name, metadata.namespace, spec.nodeName, spec.serviceAccountName"),
+    U(f"{C}.env[*].valueFrom.resourceFieldRef", "no resource values in variables"),
+    U(f"{C}.env[*].valueFrom.fileKeyRef", "no variables from files"),
+    S(f"{C}.envFrom"),
+    S(f"{C}.ports"),
+    S(f"{C}.volumeMounts"),
+    S(f"{C}.volumeMounts[*].name"),
+    S(f"{C}.volumeMounts[*].mountPath"),
+    S(f"{C}.volumeMounts[*].readOnly"),
+    S(f"{C}.volumeMounts[*].subPath"),
+    S(f"{C}.volumeMounts[*].subPathExpr"),
+    U(f"{C}.volumeMounts[*].mountPropagation", default="None"),
+    U(f"{C}.volumeMounts[*].recursiveReadOnly", default="Disabled"),
+    U(f"{C}.volumeMounts[*].bindMountOptions"),
+    S(f"{C}.imagePullPolicy"),
+    S(f"{C}.resources"),
+    S(f"{C}.resources.limits"),
+    S(f"{C}.resources.limits.cpu"),
+    S(f"{C}.resources.limits.memory"),
+    I(f"{C}.resources.requests", "requests reserve node capacity for a scheduler; only limits are applied"),
+    U(f"{C}.resources.claims", "no dynamic resource allocation"),
+    S(f"{C}.securityContext"),
+    S(f"{C}.securityContext.runAsUser"),
+    S(f"{C}.securityContext.runAsGroup"),
+    S(f"{C}.securityContext.privileged"),
+    S(f"{C}.securityContext.readOnlyRootFilesystem"),
+    S(f"{C}.securityContext.capabilities"),
+    U(f"{C}.securityContext.windowsOptions", "Linux containers only"),
+    S(f"{C}.stdin"),
+    S(f"{C}.tty"),
+    U(f"{C}.stdinOnce", default=False),
+    U(f"{C}.livenessProbe", "probes are not run"),
+    U(f"{C}.readinessProbe", "probes are not run"),
+    U(f"{C}.startupProbe", "probes are not run"),
+    U(f"{C}.lifecycle", "postStart/preStop hooks are not run"),
+    U(f"{C}.restartPolicy", "a per-container restart policy is only honoured on init containers (sidecars)"),
+    U(f"{C}.restartPolicyRules", "no container restart rules"),
+    U(f"{C}.resizePolicy", "in-place resize does not apply: podcompose recreates a changed pod"),
+    U(f"{C}.terminationMessagePath", default="/dev/termination-log"),
+    U(f"{C}.terminationMessagePolicy", default="File"),
+    U(f"{C}.volumeDevices", "raw block devices are not supported"),
+    S("spec.initContainers[*].restartPolicy"),
+)
+
+WORKLOAD_FIELDS: dict[str, tuple[Field, ...]] = {
+    "Deployment": (
+        S("spec.selector"),
+        S("spec.template"),
+        S("spec.replicas"),
+        I("spec.strategy", "no rolling updates: a changed pod is recreated"),
+        I("spec.minReadySeconds", "no rollouts on one host"),
+        I("spec.revisionHistoryLimit", "no ReplicaSet history on one host"),
+        I("spec.progressDeadlineSeconds", "no rollouts on one host"),
+        U("spec.paused", default=False),
+    ),
+    "Job": (
+        S("spec.template"),
+        I("spec.selector", "the pod is found by podcompose's own labels"),
+        I("spec.manualSelector", "the pod is found by podcompose's own labels"),
+        U("spec.backoffLimit", "a failed Job pod is not retried"),
+        U("spec.completions", "podcompose runs one pod per Job", default=1),
+        U("spec.parallelism", "podcompose runs one pod per Job", default=1),
+        U("spec.activeDeadlineSeconds", "the Job is not stopped at a deadline"),
+        U("spec.ttlSecondsAfterFinished", "finished Jobs are kept until `down`"),
+        U("spec.completionMode", default="NonIndexed"),
+        U("spec.backoffLimitPerIndex"),
+        U("spec.maxFailedIndexes"),
+        U("spec.podFailurePolicy"),
+        U("spec.successPolicy"),
+        U("spec.suspend", default=False),
+        U("spec.podReplacementPolicy"),
+        I("spec.managedBy", "podcompose is the only controller"),
+        U("spec.scheduling"),
+    ),
+}
+
+_INIT = "spec.initContainers[*]"
+
+
+@lru_cache(maxsize=None)
+def _index(kind: str) -> tuple[dict[str, Field], frozenset[str]]:
+    fields = WORKLOAD_FIELDS.get(kind, ()) if kind else POD_FIELDS
+    by_path = {f.path: f for f in fields}
+    parents: set[str] = {"spec"}
+    for path in by_path:
+        for cut in range(len(path)):
+            if path[cut] in ".[":
+                parents.add(path[:cut])
+    return by_path, frozenset(parents)
+
+
+def _alternatives(glob: str) -> tuple[str, ...]:
+    if glob.startswith(_INIT):
+        return glob, "spec.containers[*]" + glob[len(_INIT):]
+    return (glob,)
+
+
+def lookup(glob: str, kind: str = "") -> Field | None:
+    """The row for a glob path: pod fields when `kind` is empty, else that kind's own."""
+    by_path, _ = _index(kind)
+    for candidate in _alternatives(glob):
+        if candidate in by_path:
+            return by_path[candidate]
+    return None
+
+
+def _lists_children(glob: str, kind: str) -> bool:
+    _, parents = _index(kind)
+    return any(candidate in parents for candidate in _alternatives(glob))
+
+
+def _no_effect(value: Any, row: Field) -> bool:
+    return value is None or value in ({}, [], "") or (row.default is not _NO_DEFAULT and value == row.default)
+
+
+Path = tuple[str | int, ...]
+
+
+def review(spec: Any, base: Path, *, kind: str = "",
+           skip: frozenset[Path] = frozenset()) -> Iterator[tuple[Path, Field]]:
+    """(path, row) for each ignored or unsupported field used under `spec`.
+
+    `base` is the real path of `spec` in its document (``("spec",)`` for a Pod,
+    ``("spec", "template", "spec")`` for a Deployment's pod). With `kind` set,
+    the rows of that workload kind are used instead of the pod rows. Paths in
+    `skip` (unknown fields, already reported) are passed over.
+    """
+    yield from _visit(spec, base, "spec", kind, skip)
+
+
+def _visit(value: Any, real: Path, glob: str, kind: str, skip: frozenset[Path]) -> Iterator[tuple[Path, Field]]:
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _visit(item, real + (i,), glob + "[*]", kind, skip)
+        return
+    if not isinstance(value, dict):
+        return
+    for key, child in value.items():
+        child_real, child_glob = real + (key,), f"{glob}.{key}"
+        if child_real in skip:
+            continue
+        row = lookup(child_glob, kind) or U(child_glob)
+        if row.status != SUPPORTED:
+            if not _no_effect(child, row):
+                yield child_real, row
+        elif _lists_children(child_glob, kind):
+            yield from _visit(child, child_real, child_glob, kind, skip)
+
+
+def message(row: Field, path_text: str) -> str:
+    """The text of the note or warning for a used field."""
+    if row.status == IGNORED:
+        return f"ignored: {path_text}: {row.reason}"
+    reason = f" ({row.reason})" if row.reason and row.reason != DEFAULT_UNSUPPORTED_REASON else ""
+    return f"not supported yet: {path_text} will not be applied{reason}"
+
+
+_STATUS_TEXT = {SUPPORTED: "supported", IGNORED: "ignored", UNSUPPORTED: "not yet"}
+
+
+def markdown_table() -> str:
+    """The README's field table, generated from the rows above."""
+    lines = ["| Field | Status | Notes |", "| --- | --- | --- |"]
+    lines += [_row(f.path, f) for f in POD_FIELDS]
+    for kind, fields in WORKLOAD_FIELDS.items():
+        lines += [_row(f"{kind} {f.path}", f) for f in fields]
+    lines.append("")
+    lines.append("Pod rows apply to a Pod's `spec` and to the `spec.template.spec` of a Deployment or Job; "
+                 "`spec.containers[*]` rows also cover init containers. A field not listed is not supported "
+                 "yet: podcompose warns when a manifest uses it.")
+    return "\n".join(lines) + "\n"
+
+
+def _row(path: str, row: Field) -> str:
+    return f"| `{path}` | {_STATUS_TEXT[row.status]} | {row.reason} |"

@@ -1,0 +1,357 @@
+"""Validate loaded manifests like kubectl, and report like a good compiler.
+
+`validate` returns every problem (errors, warnings, notes) of every document,
+each with file:line:column and the field path, sorted by file and line. It
+never raises for bad input. `require_valid` raises `ManifestError` when any
+error is found and otherwise returns the warnings and notes.
+
+Per document: the kind and apiVersion, the generated JSON Schema of the kind
+(unknown fields are errors, warnings or dropped), the metadata, then the checks
+a schema cannot express (podcompose.semantic) and, for pod specs, a note or a
+warning for each field podcompose ignores or does not support yet
+(podcompose.support).
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from typing import Any, Callable, Iterable
+
+from . import schema, semantic, support
+from .errors import Location, ManifestError, Problem, Severity
+from .load import Document, FieldPath, format_path
+from .schema import UnknownFields
+
+RUNNABLE_KINDS = frozenset({"Pod", "Deployment", "Job"})
+OBJECT_KINDS = frozenset({"ConfigMap", "Secret", "PersistentVolumeClaim"})
+HANDLED_KINDS = RUNNABLE_KINDS | OBJECT_KINDS
+POD_SPEC_PATHS: dict[str, FieldPath] = {
+    "Pod": ("spec",), "Deployment": ("spec", "template", "spec"), "Job": ("spec", "template", "spec"),
+}
+DEFAULT_NAMESPACE = "default"
+_DATA_KEY = re.compile(r"[-._a-zA-Z0-9]+\Z")
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
+
+
+def validate(documents: list[Document], unknown_fields: UnknownFields = "strict") -> list[Problem]:
+    """All problems found across `documents`, sorted by file and line."""
+    if unknown_fields not in ("strict", "warn", "ignore"):
+        raise ValueError(f"unknown_fields must be strict, warn or ignore, not {unknown_fields!r}")
+    problems: list[Problem] = []
+    objects = _guarded(documents[0] if documents else None, _index_objects, documents)
+    index = objects if isinstance(objects, semantic.ObjectIndex) else semantic.ObjectIndex()
+    if isinstance(objects, list):
+        problems += objects
+    for document in documents:
+        problems += _guarded(document, _check_document, document, index, unknown_fields)
+    problems += _guarded(documents[0] if documents else None, _check_set, documents)
+    return _sorted(problems, documents)
+
+
+def require_valid(documents: list[Document], unknown_fields: UnknownFields = "strict") -> list[Problem]:
+    """The warnings and notes of `documents`; ManifestError if there is any error."""
+    problems = validate(documents, unknown_fields)
+    if any(p.severity == "error" for p in problems):
+        raise ManifestError(problems)
+    return problems
+
+
+def _guarded(document: Document | None, check: Callable[..., Any], *args: Any) -> Any:
+    """Run a check; a bug in it becomes an error problem, never an exception."""
+    try:
+        return check(*args)
+    except Exception as error:  # noqa: BLE001 - validate() must never raise on input
+        where = document.location(()) if document is not None else None
+        return [Problem(f"internal error while validating: {type(error).__name__}: {error} "
+                        "(please report this podcompose bug)", where)]
+
+
+def _sorted(problems: list[Problem], documents: list[Document]) -> list[Problem]:
+    files = {d.source: i for i, d in reversed(list(enumerate(documents)))}
+
+    def key(problem: Problem) -> tuple[int, int, int, int]:
+        where = problem.location or Location("", 0, 0)
+        return (files.get(where.file, len(files)) if problem.location else -1, where.line, where.column,
+                _SEVERITY_ORDER.get(problem.severity, 3))
+
+    return sorted(problems, key=key)
+
+
+# --- one document -----------------------------------------------------------------------
+
+def _check_document(document: Document, objects: semantic.ObjectIndex, unknown_fields: UnknownFields) -> list[Problem]:
+    data = document.data
+    if not isinstance(data, dict):
+        return [document.problem((), "a manifest must be a mapping with apiVersion and kind")]
+    problems, stop = _check_kind(document)
+    if stop:
+        return problems
+    kind = data["kind"]
+    result = schema.check(document, kind, unknown_fields, skip=frozenset({("apiVersion",), ("kind",)}))
+    problems += result.problems
+    problems += _check_metadata(document, ("metadata",), top=True)
+    if kind in POD_SPEC_PATHS:
+        problems += _check_workload(document, kind, objects, result.unknown)
+    elif kind in ("ConfigMap", "Secret"):
+        problems += _check_data(document, kind)
+    return problems
+
+
+def _check_kind(document: Document) -> tuple[list[Problem], bool]:
+    """Problems of kind and apiVersion, and whether they stop the check (bad or skipped kind)."""
+    data = document.data
+    kind, api_version = data.get("kind"), data.get("apiVersion")
+    problems = []
+    if not isinstance(api_version, str) or not api_version:
+        problems.append(document.problem(("apiVersion",), _missing_or_type(api_version, "apiVersion: v1"), key=True))
+    if not isinstance(kind, str) or not kind:
+        problems.append(document.problem(("kind",), _missing_or_type(kind, "kind: Pod"), key=True))
+        return problems, True
+    if kind not in HANDLED_KINDS:
+        return _unhandled_kind(document, kind), True
+    served = schema.schema_kinds()[kind]
+    if isinstance(api_version, str) and api_version and api_version not in served:
+        problems.append(document.problem(("apiVersion",), f"apiVersion {api_version!r} does not match kind {kind}: "
+                                                          f"use apiVersion: {served[0]}"))
+    return problems, False
+
+
+def _missing_or_type(value: Any, example: str) -> str:
+    if value is None or value == "":
+        return f"required field is missing (e.g. {example})"
+    return f"expected a string, got {schema.describe(value)} (e.g. {example})"
+
+
+def _unhandled_kind(document: Document, kind: str) -> list[Problem]:
+    where = document.location(("kind",))
+    if kind not in schema.known_kinds():
+        guess = schema.suggest(kind, sorted(HANDLED_KINDS))
+        if guess:
+            return [document.problem(("kind",), f"unknown kind {kind!r}; did you mean {guess!r}?")]
+    return [Problem(f"skipped: kind {kind} is not run by podcompose", where, "", "note")]
+
+
+def _check_metadata(document: Document, path: FieldPath, *, top: bool) -> list[Problem]:
+    metadata = _get(document.data, path)
+    problems: list[Problem] = []
+    if top:
+        problems += _check_name(document, path, metadata if isinstance(metadata, dict) else {})
+    if not isinstance(metadata, dict):
+        return problems
+    for field in ("labels", "annotations"):
+        for key, value in (metadata.get(field) or {}).items() if isinstance(metadata.get(field), dict) else ():
+            message = semantic.qualified_name_error(key)
+            if message:
+                problems.append(document.problem(path + (field, key), message, key=True))
+            message = semantic.label_value_error(value) if field == "labels" else None
+            if message:
+                problems.append(document.problem(path + (field, key), message))
+    return problems
+
+
+def _check_name(document: Document, path: FieldPath, metadata: dict[str, Any]) -> list[Problem]:
+    name = metadata.get("name")
+    problems = []
+    message: str | None
+    if name is None or name == "":
+        message = "required field is missing: every object needs a name"
+        if metadata.get("generateName"):
+            message += " (generateName is not supported: podcompose needs a fixed name to find the pod again)"
+        problems.append(document.problem(path + ("name",), message, key=True))
+    else:
+        message = semantic.name_error(name, "subdomain")
+        if message:
+            problems.append(document.problem(path + ("name",), message))
+    message = semantic.name_error(metadata.get("namespace"), "label")
+    if message:
+        problems.append(document.problem(path + ("namespace",), message))
+    return problems
+
+
+def _get(data: Any, path: Iterable[str | int]) -> Any:
+    for part in path:
+        if isinstance(data, dict) and isinstance(part, str):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
+    return data
+
+
+def _namespace(document: Document) -> str | None:
+    namespace = _get(document.data, ("metadata", "namespace"))
+    return namespace if isinstance(namespace, str) and namespace else None
+
+
+# --- pods, Deployments and Jobs ---------------------------------------------------------
+
+def _check_workload(document: Document, kind: str, objects: semantic.ObjectIndex,
+                    unknown: frozenset[FieldPath]) -> list[Problem]:
+    spec_path = POD_SPEC_PATHS[kind]
+    problems: list[Problem] = []
+    if not isinstance(_get(document.data, spec_path), dict):
+        missing = _first_missing(document.data, spec_path)
+        if missing is not None and missing != ("spec", "template"):  # the schema requires a template
+            problems.append(document.problem(missing, "required field is missing", key=True))
+        return problems
+    if kind != "Pod":
+        problems += _check_metadata(document, ("spec", "template", "metadata"), top=False)
+        problems += _check_controller(document, kind)
+        problems += _support_problems(document, ("spec",), kind, unknown)
+    problems += semantic.check_pod_spec(document, spec_path, objects, _namespace(document))
+    reported = frozenset(p.path for p in problems if p.severity == "error")
+    problems += _support_problems(document, spec_path, "", unknown, reported)
+    return problems
+
+
+def _first_missing(data: Any, path: FieldPath) -> FieldPath | None:
+    """The first part of `path` that is absent or null (under mappings only), if any."""
+    for cut in range(1, len(path) + 1):
+        parent, value = _get(data, path[: cut - 1]), _get(data, path[:cut])
+        if not isinstance(parent, dict):
+            return None  # a wrong type above: the schema reports it
+        if value is None:
+            return path[:cut]
+    return None
+
+
+def _support_problems(document: Document, base: FieldPath, kind: str, skip: frozenset[FieldPath],
+                      reported: frozenset[str] = frozenset()) -> list[Problem]:
+    """A note per ignored field used, a warning per unsupported one (not those with an error)."""
+    spec = _get(document.data, base)
+    problems = []
+    for path, row in support.review(spec, base, kind=kind, skip=skip):
+        if format_path(path) in reported:
+            continue
+        severity: Severity = "note" if row.status == support.IGNORED else "warning"
+        problem = Problem(support.message(row, format_path(path)), document.location(path, key=True), "", severity)
+        problems.append(problem)
+    return problems
+
+
+def _check_controller(document: Document, kind: str) -> list[Problem]:
+    restart = _get(document.data, ("spec", "template", "spec", "restartPolicy"))
+    path = ("spec", "template", "spec", "restartPolicy")
+    if kind == "Job":
+        if restart == "Always":
+            return [document.problem(path, "a Job's pod must use restartPolicy Never or OnFailure")]
+        if restart is None:
+            return [document.problem(path, "a Job's pod needs restartPolicy Never or OnFailure; Kubernetes "
+                                           "rejects a Job without it (podcompose uses Never)", key=True,
+                                     severity="warning")]
+        return []
+    problems = []
+    if restart not in (None, "Always"):
+        problems.append(document.problem(path, "a Deployment's pods must use restartPolicy Always"))
+    problems += _check_selector(document)
+    return problems
+
+
+def _check_selector(document: Document) -> list[Problem]:
+    selector = _get(document.data, ("spec", "selector"))
+    labels = _get(document.data, ("spec", "template", "metadata", "labels"))
+    labels = labels if isinstance(labels, dict) else {}
+    if not isinstance(selector, dict):
+        return []
+    match_labels: dict[str, Any] = selector["matchLabels"] if isinstance(selector.get("matchLabels"), dict) else {}
+    raw_expressions = selector.get("matchExpressions")
+    expressions = [e for e in raw_expressions if isinstance(e, dict)] if isinstance(raw_expressions, list) else []
+    if not match_labels and not expressions:
+        return [document.problem(("spec", "selector"), "an empty selector is not allowed: set matchLabels "
+                                                       "to the template's labels")]
+    if all(labels.get(k) == v for k, v in match_labels.items()) and all(_matches(e, labels) for e in expressions):
+        return []
+    return [document.problem(("spec", "selector"), "the selector does not match the template's labels "
+                                                   "(spec.template.metadata.labels)")]
+
+
+def _matches(expression: dict[str, Any], labels: dict[str, Any]) -> bool:
+    key, operator = expression.get("key"), expression.get("operator")
+    values: list[Any] = expression["values"] if isinstance(expression.get("values"), list) else []
+    if not isinstance(key, str):
+        return True  # the schema reports the type
+    if operator == "In":
+        return key in labels and labels[key] in values
+    if operator == "NotIn":
+        return key not in labels or labels[key] not in values
+    if operator == "Exists":
+        return key in labels
+    if operator == "DoesNotExist":
+        return key not in labels
+    return True  # an unknown operator: the schema or Kubernetes reports it, not a mismatch
+
+
+# --- ConfigMaps and Secrets -------------------------------------------------------------
+
+def _check_data(document: Document, kind: str) -> list[Problem]:
+    problems: list[Problem] = []
+    sections = ("data", "binaryData") if kind == "ConfigMap" else ("data", "stringData")
+    seen: dict[str, str] = {}
+    for section in sections:
+        values = document.data.get(section)
+        for key, value in values.items() if isinstance(values, dict) else ():
+            path = (section, key)
+            if not _DATA_KEY.match(key) or len(key) > 253 or key in (".", ".."):
+                problems.append(document.problem(path, f"key {key!r} is not valid: use letters, digits, "
+                                                       "'-', '_' and '.'", key=True))
+            if kind == "ConfigMap" and key in seen:
+                problems.append(document.problem(path, f"key {key!r} is also in {seen[key]}", key=True))
+            seen.setdefault(key, section)
+            if section in ("binaryData",) or (kind == "Secret" and section == "data"):
+                problems += _check_base64(document, path, value, section, kind)
+    return problems
+
+
+def _check_base64(document: Document, path: FieldPath, value: Any, section: str, kind: str) -> list[Problem]:
+    if not isinstance(value, str):
+        return []
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        hint = " (put plain text under stringData instead)" if kind == "Secret" else ""
+        return [document.problem(path, f"{section} values must be base64-encoded{hint}")]
+    return []
+
+
+# --- the set of documents ----------------------------------------------------------------
+
+def _index_objects(documents: list[Document]) -> semantic.ObjectIndex:
+    index = semantic.ObjectIndex()
+    for document in documents:
+        data = document.data
+        if not isinstance(data, dict) or document.kind not in ("ConfigMap", "Secret"):
+            continue
+        sections = ("data", "binaryData") if document.kind == "ConfigMap" else ("data", "stringData")
+        keys = {str(k) for s in sections if isinstance(data.get(s), dict) for k in data[s]}
+        if document.name:
+            index.add(document.kind, document.name, _namespace(document), keys)
+    return index
+
+
+def _check_set(documents: list[Document]) -> list[Problem]:
+    if not documents:
+        return [Problem("no manifests found: the input holds no YAML documents")]
+    problems = _check_duplicates(documents)
+    kinds = [d.kind for d in documents]
+    if not any(kind in RUNNABLE_KINDS for kind in kinds):
+        found = ", ".join(sorted({k or "no kind" for k in kinds}))
+        problems.append(Problem(f"nothing to run: no Pod, Deployment or Job among the documents (found {found})",
+                                documents[0].location(())))
+    return problems
+
+
+def _check_duplicates(documents: list[Document]) -> list[Problem]:
+    seen: dict[tuple[str, str, str], Document] = {}
+    problems = []
+    for document in documents:
+        if document.kind not in HANDLED_KINDS or not document.name:
+            continue
+        key = (document.kind, _namespace(document) or DEFAULT_NAMESPACE, document.name)
+        if key in seen:
+            first = seen[key].location(("metadata", "name"))
+            problems.append(document.problem(("metadata", "name"), f"{document.kind} {document.name!r} is defined "
+                                                                   f"twice (first at {first})"))
+        seen.setdefault(key, document)
+    return problems
