@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the runtime imports docker: keep it off the import path of 
     from .runtime import Runtime
 
 PAUSE_IMAGE_ENV = "PODCOMPOSE_PAUSE_IMAGE"
+HOST_IP_ENV = "PODCOMPOSE_HOST_IP"
 UnknownFields = Literal["strict", "warn", "ignore"]
 
 
@@ -72,11 +73,13 @@ class UpOptions:
     pause_image: str = field(default_factory=default_pause_image)
     pull: PullOverride | None = None
     replace: bool = False
+    host_ip: str = field(default_factory=lambda: os.environ.get(HOST_IP_ENV, ""))
     keep_on_failure: bool = False
     detach: bool = True        # attached, a container that exits at once is the pod's result, not a failure
 
     def plan_options(self) -> PlanOptions:
-        return PlanOptions(pause_image=self.pause_image, pull=self.pull, replace=self.replace)
+        return PlanOptions(pause_image=self.pause_image, pull=self.pull, replace=self.replace,
+                           default_host_ip=self.host_ip)
 
 
 def plan(pods: list[Pod], observed: Mapping[tuple[str, str], ObservedPod], options: UpOptions) -> list[Plan]:

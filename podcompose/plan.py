@@ -21,6 +21,7 @@ class PlanOptions:
     pause_image: str = DEFAULT_PAUSE_IMAGE
     pull: PullOverride | None = None      # None: each container's imagePullPolicy
     replace: bool = False                 # recreate even when unchanged
+    default_host_ip: str = ""             # for hostPorts that name no hostIP ("" = every address)
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,11 @@ class CreateVolume:
 class RunPause:
     pod: Pod
     image: str
+    default_host_ip: str = ""
 
     def describe(self) -> str:
         ports = ", ".join(
-            f"{p.host_ip + ':' if p.host_ip else ''}{p.host_port}->{p.container_port}/{p.protocol.lower()}"
+            f"{(p.host_ip or self.default_host_ip or '0.0.0.0')}:{p.host_port}->{p.container_port}/{p.protocol.lower()}"
             for p in self.pod.ports if p.host_port)
         return f"pause container from {self.image}" + (f", publishing {ports}" if ports else "")
 
@@ -99,7 +101,8 @@ class Plan:
 
 def pod_hash(pod: Pod, options: PlanOptions) -> str:
     """The pod's spec hash, including what shapes it beyond the manifest."""
-    return hashlib.sha256(f"{pod.spec_hash()}|{options.pause_image}".encode()).hexdigest()[:16]
+    text = f"{pod.spec_hash()}|{options.pause_image}|{options.default_host_ip}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _effective_policy(policy: str, override: PullOverride | None) -> str:
@@ -137,7 +140,7 @@ def plan_up(pod: Pod, observed: ObservedPod | None, options: PlanOptions = PlanO
             reason = "it is not running completely"
         steps.append(RemovePod(pod.namespace, pod.name, reason))
     steps.extend(CreateVolume(pod, v) for v in pod.volumes if v.kind != "hostPath")
-    steps.append(RunPause(pod, options.pause_image))
+    steps.append(RunPause(pod, options.pause_image, options.default_host_ip))
     for container in pod.init_containers:
         steps.append(StartContainer(pod, container) if container.role == "sidecar" else RunInit(pod, container))
     steps.extend(StartContainer(pod, c) for c in pod.containers)

@@ -39,17 +39,18 @@ def _container_labels(pod: Pod, container: str, role: str, order: int, spec_hash
     }
 
 
-def _port_bindings(ports: tuple[Port, ...]) -> dict[str, list[Any]]:
+def _port_bindings(ports: tuple[Port, ...], default_host_ip: str) -> dict[str, list[Any]]:
     bindings: dict[str, list[Any]] = {}
     for port in ports:
         if not port.host_port:
             continue
         key = f"{port.container_port}/{port.protocol.lower()}"
-        bindings.setdefault(key, []).append((port.host_ip, port.host_port) if port.host_ip else port.host_port)
+        host_ip = port.host_ip or default_host_ip
+        bindings.setdefault(key, []).append((host_ip, port.host_port) if host_ip else port.host_port)
     return bindings
 
 
-def pause_create_args(pod: Pod, image: str, spec_hash: str) -> dict[str, Any]:
+def pause_create_args(pod: Pod, image: str, spec_hash: str, default_host_ip: str = "") -> dict[str, Any]:
     """The pause container: owner of the pod's network, IPC and UTS namespaces and its ports."""
     args: dict[str, Any] = {
         "image": image,
@@ -62,7 +63,7 @@ def pause_create_args(pod: Pod, image: str, spec_hash: str) -> dict[str, Any]:
         args["network_mode"] = "host"
     else:
         args["hostname"] = pod.hostname
-        bindings = _port_bindings(pod.ports)
+        bindings = _port_bindings(pod.ports, default_host_ip)
         if bindings:
             args["ports"] = bindings
     return args
@@ -167,25 +168,42 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
     return args
 
 
-def config_volume_archive(volume: Volume) -> bytes:
-    """A tar of a configMap or secret volume's files, for Docker's put_archive."""
+VOLUME_ARCHIVE_ROOT = "data"   # the helper container mounts the volume at /data; archives unpack at /
+
+
+def volume_archive(volume: Volume) -> bytes | None:
+    """A tar to unpack at / in a helper container that mounts the volume at /data.
+
+    An emptyDir is world-writable as in Kubernetes (Docker makes a new volume
+    0755 root, which a non-root container cannot write); a configMap or secret
+    volume holds its files with their modes. A Memory emptyDir needs nothing:
+    its tmpfs is 1777 already, and would not keep files between mounts.
+    """
     import io
     import tarfile
 
+    if volume.kind == "emptyDir" and volume.medium == "Memory":
+        return None
+    if volume.kind not in ("emptyDir",) + CONFIG_VOLUME_KINDS:
+        return None
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        directories: set[str] = set()
+        def directory(name: str, mode: int) -> None:
+            info = tarfile.TarInfo(name)
+            info.type = tarfile.DIRTYPE
+            info.mode = mode
+            tar.addfile(info)
+
+        directory(VOLUME_ARCHIVE_ROOT, 0o777 if volume.kind == "emptyDir" else 0o755)
+        made: set[str] = set()
         for path, content, mode in volume.files:
             parts = path.split("/")[:-1]
             for i in range(1, len(parts) + 1):
-                directory = "/".join(parts[:i])
-                if directory not in directories:
-                    directories.add(directory)
-                    info = tarfile.TarInfo(directory)
-                    info.type = tarfile.DIRTYPE
-                    info.mode = 0o755
-                    tar.addfile(info)
-            info = tarfile.TarInfo(path)
+                name = "/".join(parts[:i])
+                if name not in made:
+                    made.add(name)
+                    directory(f"{VOLUME_ARCHIVE_ROOT}/{name}", 0o755)
+            info = tarfile.TarInfo(f"{VOLUME_ARCHIVE_ROOT}/{path}")
             info.size = len(content)
             info.mode = mode
             tar.addfile(info, io.BytesIO(content))

@@ -31,6 +31,7 @@ def kit() -> dict[str, str]:
 
     images = ensure_images("busybox", "pause")
     os.environ["PODCOMPOSE_PAUSE_IMAGE"] = images["pause"]
+    os.environ["PODCOMPOSE_HOST_IP"] = "127.0.0.1"   # tests publish on loopback only
     return images
 
 

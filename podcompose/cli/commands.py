@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -39,7 +40,8 @@ def up(args: argparse.Namespace, ui: UI) -> int:
     from ..runtime import PodFailed
 
     loaded = _load(args, ui)
-    options = api.UpOptions(pause_image=args.pause_image or api.default_pause_image(), pull=args.pull,
+    host_ip = args.host_ip if args.host_ip is not None else os.environ.get(api.HOST_IP_ENV, "")
+    options = api.UpOptions(pause_image=args.pause_image or api.default_pause_image(), pull=args.pull, host_ip=host_ip,
                             replace=args.replace, keep_on_failure=args.keep_on_failure, detach=args.detach)
     if args.dry_run:
         observed: dict[tuple[str, str], ObservedPod] = {}

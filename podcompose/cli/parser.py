@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="override every imagePullPolicy")
     up.add_argument("--pause-image", default=None, metavar="IMAGE",
                     help="pause image (default: $PODCOMPOSE_PAUSE_IMAGE or registry.k8s.io/pause:3.10)")
+    up.add_argument("--host-ip", default=None, metavar="ADDRESS",
+                    help="publish hostPorts that name no hostIP on ADDRESS (default: $PODCOMPOSE_HOST_IP, "
+                         "else every address, as Kubernetes)")
     up.add_argument("--image", dest="images", action="append", default=[], metavar="OLD=NEW",
                     help="run image NEW wherever the manifest says OLD (repeatable)")
     up.add_argument("--keep-on-failure", action="store_true", help="leave a failed pod's containers for debugging")

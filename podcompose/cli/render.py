@@ -20,7 +20,7 @@ def _step_data(plan: Plan, step: Any) -> dict[str, Any]:
     elif isinstance(step, CreateVolume):
         data["docker"] = translate.volume_create_args(plan.pod, step.volume, plan.spec_hash)
     elif isinstance(step, RunPause):
-        data["docker"] = translate.pause_create_args(plan.pod, step.image, plan.spec_hash)
+        data["docker"] = translate.pause_create_args(plan.pod, step.image, plan.spec_hash, step.default_host_ip)
     elif isinstance(step, (RunInit, StartContainer)):
         data["docker"] = translate.container_create_args(plan.pod, step.container, plan.spec_hash)
     if "docker" in data:

@@ -80,8 +80,9 @@ class _Executor:
             self.created_anything = True
             volume = self.client.volumes.create(**args)
             self.volume_paths[step.volume.name] = volume.attrs.get("Mountpoint", "")
-            if step.volume.kind in translate.CONFIG_VOLUME_KINDS:
-                self.populate(args["name"], translate.config_volume_archive(step.volume))
+            archive = translate.volume_archive(step.volume)
+            if archive is not None:
+                self.populate(args["name"], archive)
         self.sink(Event("volume-created", pod=self.pod.name, message=step.volume.name))
 
     def populate(self, volume: str, archive: bytes) -> None:
@@ -89,9 +90,10 @@ class _Executor:
         helper = self.client.api.create_container(
             self.plan_pause_image(), labels=naming.pod_labels(self.pod.namespace, self.pod.name),
             host_config=self.client.api.create_host_config(
-                mounts=[{"Type": "volume", "Source": volume, "Target": "/data"}]))
+                mounts=[{"Type": "volume", "Source": volume, "Target": "/" + translate.VOLUME_ARCHIVE_ROOT,
+                         "VolumeOptions": {"NoCopy": True}}]))
         try:
-            self.client.api.put_archive(helper["Id"], "/data", archive)
+            self.client.api.put_archive(helper["Id"], "/", archive)
         finally:
             self.client.api.remove_container(helper["Id"], force=True)
 
@@ -99,7 +101,7 @@ class _Executor:
         return next(s.image for s in self.plan.steps if isinstance(s, RunPause))
 
     def run_pause(self, step: RunPause) -> None:
-        args = translate.pause_create_args(self.pod, step.image, self.plan.spec_hash)
+        args = translate.pause_create_args(self.pod, step.image, self.plan.spec_hash, step.default_host_ip)
         with docker_errors(f"starting the pause container of pod {self.pod.name}"):
             self.check_name_free(args["name"])
             self.created_anything = True

@@ -280,6 +280,11 @@ spec:
     - {{name: over-etc, mountPath: /etc}}
     - {{name: shared, mountPath: /ro, readOnly: true}}
     - {{name: shared, mountPath: /rw}}
+  - name: nobody
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    securityContext: {{runAsUser: 65534, runAsGroup: 65534}}
+    volumeMounts: [{{name: shared, mountPath: /shared}}]
   volumes:
   - {{name: over-etc, emptyDir: {{}}}}
   - {{name: shared, emptyDir: {{}}}}
@@ -291,6 +296,11 @@ spec:
     assert denied.code != 0 and "Read-only file system" in denied.stderr
     exec_out(pod_name, "app", "touch", "/rw/y")
     assert exec_out(pod_name, "app", "ls", "/ro") == "y"
+    # as in Kubernetes, an emptyDir is world-writable: a non-root container can write to it
+    assert exec_out(pod_name, "app", "stat", "-c", "%a", "/rw") == "777"
+    assert exec_out(pod_name, "nobody", "id", "-u") == "65534"
+    exec_out(pod_name, "nobody", "touch", "/shared/by-nobody")
+    assert exec_out(pod_name, "app", "stat", "-c", "%u", "/rw/by-nobody") == "65534"
 
 
 def test_config_map_volume_and_env(pod_name: str, manifest) -> None:

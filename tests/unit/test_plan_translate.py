@@ -11,7 +11,7 @@ from podcompose.model import default_pull_policy, override_image, pods_from_docu
 from podcompose.plan import (CreateVolume, EnsureImage, PlanOptions, RemovePod, RunInit, RunPause,
                              StartContainer, pod_hash, plan_up)
 from podcompose.state import ObservedContainer, ObservedPod
-from podcompose.translate import config_volume_archive, container_create_args, pause_create_args, volume_create_args
+from podcompose.translate import volume_archive, container_create_args, pause_create_args, volume_create_args
 
 MANIFEST = textwrap.dedent("""
     apiVersion: v1
@@ -163,10 +163,14 @@ def test_config_map_archive_holds_files_with_modes() -> None:
         + "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {k: v}\n"
     p = pod(text)
     conf = next(v for v in p.volumes if v.name == "conf")
-    with tarfile.open(fileobj=io.BytesIO(config_volume_archive(conf))) as tar:
-        member = tar.getmember("d/f")
+    with tarfile.open(fileobj=io.BytesIO(volume_archive(conf))) as tar:
+        member = tar.getmember("data/d/f")
         assert member.mode == 0o600 and tar.extractfile(member).read() == b"v"
-        assert tar.getmember("d").isdir()
+        assert tar.getmember("data/d").isdir()
+    work = next(v for v in p.volumes if v.name == "work")
+    with tarfile.open(fileobj=io.BytesIO(volume_archive(work))) as tar:
+        assert [(m.name, m.mode) for m in tar.getmembers()] == [("data", 0o777)]
+    assert volume_archive(next(v for v in p.volumes if v.name == "cache")) is None
 
 
 def test_missing_config_map_is_an_error_at_its_line() -> None:
@@ -179,3 +183,13 @@ def test_missing_config_map_is_an_error_at_its_line() -> None:
     problem = caught.value.problems[0]
     assert "ConfigMap 'nope' is not defined" in problem.message
     assert problem.location.line == 14
+
+
+def test_default_host_ip_applies_only_where_the_manifest_names_none() -> None:
+    text = MANIFEST.replace("ports: [{containerPort: 80, hostPort: 8080, hostIP: 127.0.0.1}]",
+                            "ports: [{containerPort: 80, hostPort: 8080, hostIP: 127.0.0.1}, {containerPort: 81, hostPort: 8081}]")
+    p = pod(text)
+    assert pause_create_args(p, "pause:1", "h")["ports"] == {"80/tcp": [("127.0.0.1", 8080)], "81/tcp": [8081]}
+    assert pause_create_args(p, "pause:1", "h", "127.0.0.2")["ports"] == {
+        "80/tcp": [("127.0.0.1", 8080)], "81/tcp": [("127.0.0.2", 8081)]}
+    assert pod_hash(p, PlanOptions()) != pod_hash(p, PlanOptions(default_host_ip="127.0.0.1"))

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Quick start: from a fresh Debian machine to the Tomcat/WAR pod serving on 127.0.0.1:8001.
+# Installs Docker when none answers, installs podcompose, builds the offline images
+# when they are missing (no registry needed), runs samples/javaweb/pod.yaml unchanged.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/ensure-docker.sh --with-kit-tools
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e .
+bash samples/javaweb/build-images.sh
+
+export PODCOMPOSE_PAUSE_IMAGE=${PODCOMPOSE_PAUSE_IMAGE:-podcompose.test/pause:1}
+python3 -m podcompose up -d --wait -f samples/javaweb/pod.yaml \
+    --image geektime/sample:v2=podcompose.local/javaweb-war:v2 \
+    --image geektime/tomcat:7.0=podcompose.local/tomcat:7.0
+
+url=http://127.0.0.1:8001/sample/
+printf 'waiting for Tomcat to deploy sample.war'
+for _ in $(seq 120); do
+    if python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=2)" "$url" 2>/dev/null; then
+        printf '\nThe Tomcat/WAR pod serves %s\n' "$url"
+        echo "Try: podcompose ps; podcompose logs javaweb-2; podcompose down javaweb-2"
+        exit 0
+    fi
+    printf '.'
+    sleep 1
+done
+printf '\nTomcat did not answer on %s within 120 s; see: podcompose logs javaweb-2\n' "$url" >&2
+exit 1
