@@ -74,13 +74,13 @@ def up(args: argparse.Namespace, ui: UI) -> int:
         if args.wait:
             api.wait_running(runtime, loaded.pods, args.wait_timeout)
         for pod in loaded.pods:
-            ui.print(f"pod/{pod.name} running" + _ports_text(pod))
+            ui.print(f"pod/{pod.name} running" + _ports_text(pod, options.host_ip))
         return 0
     return _attach(runtime, loaded.pods, args, ui)
 
 
-def _ports_text(pod: Any) -> str:
-    ports = [f"{p.host_ip or '0.0.0.0'}:{p.host_port}->{p.container_port}/{p.protocol.lower()}"
+def _ports_text(pod: Any, default_host_ip: str) -> str:
+    ports = [f"{p.host_ip or default_host_ip or '0.0.0.0'}:{p.host_port}->{p.container_port}/{p.protocol.lower()}"
              for p in pod.ports if p.host_port]
     return f" ({', '.join(ports)})" if ports else ""
 
