@@ -16,7 +16,7 @@ from .images import ensure_image
 from .observe import observe
 from .remove import remove_pod
 
-SETTLE_SECONDS = 0.5      # how long `up` watches for containers that fail at once
+SETTLE_SECONDS = 0.3      # how long `up -d` watches for containers that fail at once (most do within 0.1 s)
 LOG_TAIL_LINES = 20
 
 
