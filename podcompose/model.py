@@ -105,6 +105,7 @@ class Pod:
     host_network: bool = False
     labels: tuple[tuple[str, str], ...] = ()
     source: str = ""
+    secret_values: tuple[str, ...] = ()    # to redact wherever the pod is printed
 
     @property
     def all_containers(self) -> tuple[Container, ...]:
@@ -189,6 +190,7 @@ class _PodBuilder:
         self.namespace = namespace
         self.objects = objects
         self.problems: list[Problem] = []
+        self.secret_values: set[str] = set()
 
     def fail(self, path: tuple[str | int, ...], message: str) -> None:
         self.problems.append(self.document.problem(path, message))
@@ -197,6 +199,8 @@ class _PodBuilder:
                optional: bool) -> dict[str, bytes] | None:
         table = self.objects.config_maps if kind == "ConfigMap" else self.objects.secrets
         found = table.get((self.namespace, ref_name))
+        if found is not None and kind == "Secret":
+            self.secret_values.update(v.decode(errors="replace") for v in found.values() if v.strip())
         if found is None and not optional:
             self.fail(path, f"{kind} {ref_name!r} is not defined in the loaded files")
         return found
@@ -224,6 +228,7 @@ class _PodBuilder:
             host_network=bool(spec.get("hostNetwork", False)),
             labels=labels,
             source=self.document.source,
+            secret_values=tuple(sorted(self.secret_values)),
         )
 
     def container(self, raw: Mapping[str, Any], where: tuple[str | int, ...], pod_policy: str,

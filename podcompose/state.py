@@ -17,8 +17,15 @@ class ObservedContainer:
     order: int = 0
     restart_count: int = 0
     started_at: str = ""
+    created_at: str = ""
     finished_at: str = ""
     oom_killed: bool = False
+    command: tuple[str, ...] = ()      # entrypoint + cmd as Docker runs them
+    mounts: tuple[str, ...] = ()       # "target <- source (ro)"
+    ports: tuple[str, ...] = ()        # published ports (pause container)
+    env_names: tuple[str, ...] = ()    # names only: values may be secret
+    working_dir: str = ""
+    user: str = ""
 
     @property
     def running(self) -> bool:

@@ -11,6 +11,24 @@ from ..state import ObservedPod
 from .ui import UI
 
 
+REDACTED = "<redacted>"
+
+
+def redact(value: Any, secrets: tuple[str, ...]) -> Any:
+    """`value` with every Secret value in it replaced, however deep."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {k: redact(v, secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact(v, secrets) for v in value]
+    return value
+
+
 def _step_data(plan: Plan, step: Any) -> dict[str, Any]:
     data: dict[str, Any] = {"action": type(step).__name__, "description": step.describe()}
     if isinstance(step, EnsureImage):
@@ -25,7 +43,7 @@ def _step_data(plan: Plan, step: Any) -> dict[str, Any]:
         data["docker"] = translate.container_create_args(plan.pod, step.container, plan.spec_hash)
     if "docker" in data:
         data["docker"] = {k: v for k, v in data["docker"].items() if k not in ("labels", "detach")}
-    return data
+    return redact(data, plan.pod.secret_values)
 
 
 def plan_as_data(plans: list[Plan]) -> list[dict[str, Any]]:
@@ -65,6 +83,12 @@ def _container_data(pod: ObservedPod) -> list[dict[str, Any]]:
             for c in pod.containers]
 
 
+def _spec_data(pod: ObservedPod) -> list[dict[str, Any]]:
+    return [{"name": c.container, "command": list(c.command), "workingDir": c.working_dir or None,
+             "user": c.user or None, "env": list(c.env_names), "mounts": list(c.mounts), "ports": list(c.ports)}
+            for c in pod.containers]
+
+
 def pods_as_data(pods: list[ObservedPod]) -> list[dict[str, Any]]:
     return [{"namespace": p.namespace, "name": p.name, "phase": p.phase, "source": p.source,
              "containers": _container_data(p), "volumes": list(p.volumes)} for p in pods]
@@ -91,13 +115,15 @@ def pods_config(pods: list[Pod]) -> list[dict[str, Any]]:
             return f"<{len(value)} bytes>"
         return value
 
-    return [clean(asdict(p)) for p in pods]
+    return [redact(clean(asdict(p)) | {"secret_values": f"<{len(p.secret_values)} values>"}, p.secret_values)
+            for p in pods]
 
 
 def describe_data(pod: ObservedPod, events: list[dict[str, Any]]) -> dict[str, Any]:
     return {"namespace": pod.namespace, "name": pod.name, "phase": pod.phase, "source": pod.source,
             "gracePeriodSeconds": pod.grace_seconds, "containers": _container_data(pod),
-            "volumes": list(pod.volumes), "events": events}
+            "spec": _spec_data(pod), "volumes": list(pod.volumes),
+            "probes": "none: probes are not run yet", "events": events}
 
 
 def print_describe(ui: UI, data: dict[str, Any]) -> None:
@@ -105,10 +131,25 @@ def print_describe(ui: UI, data: dict[str, Any]) -> None:
     ui.print(f"Namespace:  {data['namespace']}")
     ui.print(f"Phase:      {data['phase']}")
     ui.print(f"Source:     {data['source']}")
+    ui.print(f"Grace:      {data['gracePeriodSeconds']}s")
     ui.print("Containers:")
+    specs = {s["name"]: s for s in data["spec"]}
     for c in data["containers"]:
         exit_text = f", exit code {c['exitCode']}" if c["exitCode"] is not None else ""
         ui.print(f"  {c['name']} ({c['role']}): {c['state']}{exit_text}, restarts {c['restarts']}, image {c['image']}")
+        spec = specs.get(c["name"], {})
+        if spec.get("command"):
+            ui.print(f"    command: {' '.join(spec['command'])}")
+        for key in ("workingDir", "user"):
+            if spec.get(key):
+                ui.print(f"    {key}: {spec[key]}")
+        if spec.get("env"):
+            ui.print(f"    env: {', '.join(spec['env'])}")
+        for mount in spec.get("mounts", []):
+            ui.print(f"    mount: {mount}")
+        for port in spec.get("ports", []):
+            ui.print(f"    port: {port}")
+    ui.print(f"Probes:     {data['probes']}")
     if data["volumes"]:
         ui.print("Volumes:    " + ", ".join(data["volumes"]))
     ui.print("Events:")

@@ -10,9 +10,25 @@ from ..state import Observed, ObservedContainer, ObservedPod
 from .client import docker_errors
 
 
+def _mounts(attrs: dict) -> tuple[str, ...]:
+    mounts = []
+    for mount in attrs.get("Mounts") or []:
+        source = mount.get("Name") or mount.get("Source", "")
+        mode = "" if mount.get("RW", True) else " (ro)"
+        mounts.append(f"{mount.get('Destination')} <- {mount.get('Type')} {source}{mode}")
+    return tuple(sorted(mounts))
+
+
+def _ports(attrs: dict) -> tuple[str, ...]:
+    bindings = (attrs.get("HostConfig") or {}).get("PortBindings") or {}
+    return tuple(sorted(f"{b.get('HostIp') or '0.0.0.0'}:{b.get('HostPort')}->{port}"
+                        for port, items in bindings.items() for b in items or []))
+
+
 def _observed_container(attrs: dict) -> ObservedContainer:
     labels = attrs["Config"].get("Labels") or {}
     state = attrs.get("State") or {}
+    config = attrs["Config"]
     return ObservedContainer(
         id=attrs["Id"],
         docker_name=attrs["Name"].lstrip("/"),
@@ -25,8 +41,15 @@ def _observed_container(attrs: dict) -> ObservedContainer:
         order=int(labels.get(naming.ORDER, "0") or 0),
         restart_count=int(attrs.get("RestartCount", 0) or 0),
         started_at=state.get("StartedAt", ""),
+        created_at=attrs.get("Created", ""),
         finished_at=state.get("FinishedAt", ""),
         oom_killed=bool(state.get("OOMKilled", False)),
+        command=tuple((config.get("Entrypoint") or []) + (config.get("Cmd") or [])),
+        mounts=_mounts(attrs),
+        ports=_ports(attrs),
+        env_names=tuple(sorted(e.split("=", 1)[0] for e in config.get("Env") or [])),
+        working_dir=config.get("WorkingDir") or "",
+        user=config.get("User") or "",
     )
 
 

@@ -138,8 +138,12 @@ def test_describe_lists_containers_and_daemon_events(pod_name: str, manifest) ->
     reasons = [(e["container"], e["reason"]) for e in data["events"]]
     assert ("prepare", "Died (exit code 0)") in reasons
     assert reasons.index(("prepare", "Started")) < reasons.index(("main", "Started"))
+    spec = {s["name"]: s for s in data["spec"]}
+    assert spec["main"]["command"] == ["sh", "-c", LOOP]
+    assert data["probes"].startswith("none")
     text = run_cli("describe", pod_name).stdout
     assert "main (app): running" in text
+    assert f"command: sh -c {LOOP}" in text
 
 
 def test_namespaces_keep_pods_of_the_same_name_apart(pod_name: str, manifest) -> None:

@@ -193,3 +193,17 @@ def test_default_host_ip_applies_only_where_the_manifest_names_none() -> None:
     assert pause_create_args(p, "pause:1", "h", "127.0.0.2")["ports"] == {
         "80/tcp": [("127.0.0.1", 8080)], "81/tcp": [("127.0.0.2", 8081)]}
     assert pod_hash(p, PlanOptions()) != pod_hash(p, PlanOptions(default_host_ip="127.0.0.1"))
+
+
+def test_secret_values_never_reach_config_or_dry_run_output() -> None:
+    from podcompose.cli.render import plan_as_data, pods_config
+
+    text = MANIFEST.replace('env: [{name: MODE, value: "daemon off;"}]',
+                            'env: [{name: MODE, value: "daemon off;"}, {name: TOKEN, valueFrom: {secretKeyRef: {name: s, key: t}}},'
+                            ' {name: HEADER, value: "Bearer $(TOKEN)"}]') \
+        + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {t: hunter2-very-secret}\n"
+    p = pod(text)
+    assert dict(p.container("app").env)["HEADER"] == "Bearer hunter2-very-secret"
+    shown = repr(pods_config([p])) + repr(plan_as_data([plan_up(p, None)]))
+    assert "hunter2" not in shown
+    assert "Bearer <redacted>" in shown
