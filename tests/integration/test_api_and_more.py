@@ -1,0 +1,165 @@
+"""The Python API, in-process verbs, --debug, stdin manifests, subPath and workingDir."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from podcompose.cli import main
+from podcompose.testing import PodSession, pod_fixture
+from podcompose.wait import HttpGet, LogMessage, Running
+from tests.conftest import ROOT, labelled, run_cli
+
+pytestmark = pytest.mark.docker
+
+BUSYBOX = "podcompose.test/busybox:1"
+LOOP = "trap 'exit 0' TERM; while true; do sleep 1; done"
+
+
+def web_pod(name: str, port: int) -> str:
+    return f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: nginx:1.25
+    workingDir: /srv
+    command: ["sh", "-c", "trap 'exit 0' TERM; mkdir -p www; echo served-from-$(pwd) > www/index.html; echo listening; httpd -f -p 8080 -h www & wait"]
+    ports: [{{containerPort: 8080, hostPort: {port}, hostIP: 127.0.0.1}}]
+    volumeMounts:
+    - {{name: data, mountPath: /srv/www/sub, subPath: nested/dir}}
+  - name: peek
+    image: nginx:1.25
+    command: ["sh", "-c", "{LOOP}"]
+    volumeMounts: [{{name: data, mountPath: /data}}]
+  volumes:
+  - {{name: data, emptyDir: {{}}}}
+"""
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_pod_session_context_manager(pod_name: str, manifest) -> None:
+    port = free_port()
+    path = manifest(web_pod(pod_name, port))
+    with PodSession(path, images={"nginx": BUSYBOX}, timeout=30,
+                    wait=[Running(), LogMessage("web", "listening"), HttpGet(f"http://127.0.0.1:{port}/")]) as pod:
+        assert pod.name == pod_name
+        assert pod.exec("web", "hostname").output.strip() == pod_name
+        assert pod.exec("web", "pwd").output.strip() == "/srv"            # workingDir
+        assert pod.exec(None, "sh", "-c", "exit 3").exit_code == 3
+        assert "listening" in pod.logs("web")
+        # subPath: the directory inside the volume, created on demand, seen from the other container
+        pod.exec("web", "sh", "-c", "echo via-subpath > /srv/www/sub/file")
+        assert pod.exec("peek", "cat", "/data/nested/dir/file").output.strip() == "via-subpath"
+    assert labelled(pod_name) == ([], [])
+
+
+def test_pod_session_failure_to_get_ready_cleans_up(pod_name: str, manifest) -> None:
+    from podcompose.errors import PodcomposeError
+
+    path = manifest(web_pod(pod_name, free_port()))
+    with pytest.raises(PodcomposeError, match="not ready after 1s: waiting for log of web matching 'never'"):
+        with PodSession(path, images={"nginx": BUSYBOX}, wait=[LogMessage("web", "never")], timeout=1):
+            pass
+    assert labelled(pod_name) == ([], [])
+
+
+FIXTURE_POD = ROOT / "tests" / "integration" / "fixture-pod.yaml"
+fixture_session = pod_fixture(str(FIXTURE_POD), images={"busybox": BUSYBOX}, wait=[Running()])
+
+
+def test_pod_fixture_brings_the_pod_up_and_down(kit: dict[str, str], fixture_session: PodSession) -> None:
+    assert fixture_session.exec("app", "cat", "/etc/hostname").output.strip() == "fixture-pod"
+
+
+def test_pod_fixture_left_nothing_behind(kit: dict[str, str]) -> None:
+    assert labelled("fixture-pod") == ([], [])
+
+
+def test_verbs_in_process(pod_name: str, manifest, capsys: pytest.CaptureFixture[str]) -> None:
+    os.environ["NO_COLOR"] = "1"
+    path = manifest(web_pod(pod_name, free_port()))
+    assert main(["up", "-d", "-f", path, "--image", f"nginx={BUSYBOX}"]) == 0
+    capsys.readouterr()
+    assert main(["ps", pod_name, "-o", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["phase"] == "Running"
+    assert main(["exec", pod_name, "-c", "web", "--", "sh", "-c", "exit 9"]) == 9
+    assert main(["logs", pod_name, "-c", "web"]) == 0
+    assert capsys.readouterr().out.strip().endswith("listening")
+    assert main(["describe", pod_name, "-o", "yaml"]) == 0
+    assert f"name: {pod_name}" in capsys.readouterr().out
+    assert main(["config", "-f", path, "-o", "json", "--image", f"nginx={BUSYBOX}"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["containers"][0]["image"] == BUSYBOX
+    assert main(["validate", "-f", path]) == 0
+    assert main(["down", pod_name]) == 0
+    assert main(["logs", pod_name]) == 1
+    assert "no pod named" in capsys.readouterr().err
+    assert labelled(pod_name) == ([], [])
+
+
+def test_up_reads_the_manifest_from_stdin(pod_name: str) -> None:
+    text = f"""apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
+"""
+    result = run_cli("up", "-d", "-f", "-", input=text)
+    assert result.code == 0, result.stderr
+    assert labelled(pod_name)[0]
+    source = json.loads(run_cli("ps", pod_name, "-o", "json").stdout)[0]["source"]
+    assert source == "<stdin>"
+
+
+def test_debug_shows_docker_calls_and_the_traceback() -> None:
+    quiet = run_cli("logs", "no-such-pod-here")
+    assert quiet.code == 1 and "Traceback" not in quiet.stderr
+    loud = run_cli("--debug", "logs", "no-such-pod-here")
+    assert "Traceback" in loud.stderr and "PodcomposeError" in loud.stderr
+    assert "/containers/json" in loud.stderr          # the Docker API calls
+
+
+def test_ctrl_c_during_init_removes_everything(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  initContainers:
+  - {{name: slow, image: {BUSYBOX}, command: ["sh", "-c", "echo init-waiting; sleep 60"]}}
+  containers:
+  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
+  volumes:
+  - {{name: v, emptyDir: {{}}}}
+""")
+    proc = subprocess.Popen([sys.executable, "-m", "podcompose", "up", "-d", "-f", path], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=os.environ | {"NO_COLOR": "1"})
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if subprocess.run(["docker", "logs", f"{pod_name}_slow"], capture_output=True, text=True).stdout:
+                break
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert labelled(pod_name) == ([], [])
