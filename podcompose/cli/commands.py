@@ -97,7 +97,7 @@ def _attach(runtime: "Runtime", pods: list[Any], args: argparse.Namespace, ui: U
             pod = api.find_pod(runtime, namespace, name)
             containers.extend(pod.by_role("sidecar", "app"))
         width = max((len(c.container) for c in containers), default=0)
-        for container, line in runtime.logs(containers, LogOptions(follow=True)):
+        for container, line in runtime.logs(containers, LogOptions(follow=True, across_restarts=True)):
             ui.log_line(container, line, True, width)
         # every followed container stopped: the pods' result is the exit code
         return _result(runtime, targets, ui)

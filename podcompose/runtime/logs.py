@@ -4,6 +4,7 @@ from __future__ import annotations
 import queue
 import re
 import threading
+import time
 from datetime import datetime
 from dataclasses import dataclass
 from typing import Iterator
@@ -21,6 +22,7 @@ class LogOptions:
     since: int | None = None          # unix seconds
     until: float | None = None
     timestamps: bool = False
+    across_restarts: bool = False     # with follow: keep following while Docker restarts the container
 
 
 def _lines(chunks: Iterator[bytes]) -> Iterator[str]:
@@ -52,7 +54,51 @@ def _before(lines: Iterator[str], until: float, keep_timestamps: bool) -> Iterat
         yield line if keep_timestamps else text
 
 
+def _restarting(client: docker.DockerClient, container_id: str) -> bool:
+    """Whether Docker is restarting (or has restarted) the container under its restart policy."""
+    try:
+        state = client.api.inspect_container(container_id)["State"]
+    except docker.errors.NotFound:
+        return False
+    return bool(state.get("Running") or state.get("Restarting"))
+
+
+def _following_restarts(client: docker.DockerClient, container: ObservedContainer,
+                        options: LogOptions) -> Iterator[str]:
+    """Follow one container's log through restarts: Docker ends a follow stream when the container stops.
+
+    Lines come with timestamps so that a resumed stream skips what was shown already.
+    """
+    last = 0.0
+    since = options.since
+    while True:
+        kwargs: dict = {"stdout": True, "stderr": True, "stream": True, "follow": True, "timestamps": True,
+                        "tail": "all" if options.tail is None or last else options.tail}
+        if since is not None:
+            kwargs["since"] = since
+        for line in _lines(client.api.logs(container.id, **kwargs)):
+            stamp, _, text = line.partition(" ")
+            try:
+                moment = unix_time(stamp)
+            except ValueError:
+                moment = last
+            if moment < last or (moment == last and last):
+                continue
+            last = moment
+            yield line if options.timestamps else text
+        time.sleep(0.2)
+        if not _restarting(client, container.id):
+            return
+        since = int(last) if last else since
+
+
 def container_lines(client: docker.DockerClient, container: ObservedContainer, options: LogOptions) -> Iterator[str]:
+    if options.follow and options.across_restarts:
+        try:
+            yield from _following_restarts(client, container, options)
+        except docker.errors.NotFound:
+            pass
+        return
     kwargs: dict = {"stdout": True, "stderr": True, "stream": True, "follow": options.follow,
                     "timestamps": options.timestamps or options.until is not None,
                     "tail": "all" if options.tail is None else options.tail}

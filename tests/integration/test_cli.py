@@ -233,3 +233,21 @@ spec:
     previous = run_cli("logs", pod_name, "-c", "flaky", "--previous")
     assert previous.code == 0, previous.stderr
     assert previous.stdout.split() == ["first-run"]
+
+
+def test_attached_up_follows_a_container_through_restarts(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  restartPolicy: OnFailure
+  containers:
+  - name: retry
+    image: {BUSYBOX}
+    command: ["sh", "-c", "n=$(cat /tmp/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /tmp/n; echo attempt $n; sleep 0.6; [ $n -ge 3 ]"]
+""")
+    result = run_cli("up", "-f", path, timeout=60)
+    attempts = re.findall(r"^retry\s+\| attempt (\d)$", result.stdout, re.M)
+    assert attempts == ["1", "2", "3"], result.stdout + result.stderr
+    assert result.code == 0
