@@ -13,12 +13,11 @@ import pytest
 from podcompose.cli import main
 from podcompose.testing import PodSession, pod_fixture
 from podcompose.wait import HttpGet, LogMessage, Running
+from tests.helpers import BUSYBOX, LOOP, free_port
 from tests.conftest import ROOT, labelled, run_cli
 
 pytestmark = pytest.mark.docker
 
-BUSYBOX = "podcompose.test/busybox:1"
-LOOP = "trap 'exit 0' TERM; while true; do sleep 1; done"
 
 
 def web_pod(name: str, port: int) -> str:
@@ -44,12 +43,6 @@ spec:
   - {{name: data, emptyDir: {{}}}}
 """
 
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_pod_session_context_manager(pod_name: str, manifest) -> None:

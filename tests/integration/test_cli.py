@@ -11,12 +11,11 @@ import time
 
 import pytest
 
+from tests.helpers import BUSYBOX, LOOP
 from tests.conftest import ROOT, labelled, run_cli
 
 pytestmark = pytest.mark.docker
 
-BUSYBOX = "podcompose.test/busybox:1"
-LOOP = "trap 'exit 0' TERM; while true; do sleep 1; done"
 ESCAPE = re.compile(r"\x1b\[")
 
 

@@ -4,24 +4,15 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-import urllib.request
 
 import pytest
 
+from tests.helpers import BUSYBOX, LOOP, free_port, http_get
 from tests.conftest import docker, labelled, run_cli
 
 pytestmark = pytest.mark.docker
 
-BUSYBOX = "podcompose.test/busybox:1"
-# busybox sh as PID 1 ignores SIGTERM unless it traps it
-LOOP = "trap 'exit 0' TERM; while true; do sleep 1; done"
 
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def two_container_pod(name: str, port: int) -> str:
@@ -64,15 +55,6 @@ def exec_out(pod: str, container: str, *command: str) -> str:
     assert result.code == 0, result.stderr
     return result.stdout.strip()
 
-
-def http_get(url: str, attempts: int = 50) -> str:
-    for _ in range(attempts):
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return response.read().decode().strip()
-        except OSError:
-            time.sleep(0.2)
-    raise AssertionError(f"no answer from {url}")
 
 
 @pytest.fixture
