@@ -48,7 +48,14 @@ class _Executor:
 
     def run(self, step: Step) -> None:
         if isinstance(step, EnsureImage):
-            ensure_image(self.client, step.image, step.policy, self.sink)
+            try:
+                ensure_image(self.client, step.image, step.policy, self.sink)
+            except PodcomposeError as error:
+                if step.image == self.plan_pause_image():
+                    hint = "; give a local pause image with --pause-image or PODCOMPOSE_PAUSE_IMAGE"
+                else:
+                    hint = f"; to run a local image instead: --image {step.image}=LOCAL"
+                raise PodcomposeError(error.message + hint) from error
         elif isinstance(step, RemovePod):
             self.sink(Event("removing", pod=step.name, message=step.reason))
             existing = observe(self.client, step.namespace, step.name).find(step.namespace, step.name)

@@ -250,3 +250,21 @@ spec:
     attempts = re.findall(r"^retry\s+\| attempt (\d)$", result.stdout, re.M)
     assert attempts == ["1", "2", "3"], result.stdout + result.stderr
     assert result.code == 0
+
+
+def test_bash_completion_completes_pods_and_containers(pod_name: str, manifest) -> None:
+    path = manifest(simple_pod(pod_name))
+    assert run_cli("up", "-d", "-f", path).code == 0
+    script = run_cli("completion", "bash").stdout
+    probe = f"""
+podcompose() {{ {sys.executable} -m podcompose "$@"; }}
+{script}
+COMP_WORDS=(podcompose logs {pod_name[:6]}); COMP_CWORD=2; _podcompose; echo "pods: ${{COMPREPLY[*]}}"
+COMP_WORDS=(podcompose exec {pod_name} -c ""); COMP_CWORD=4; _podcompose; echo "containers: ${{COMPREPLY[*]}}"
+COMP_WORDS=(podcompose de); COMP_CWORD=1; _podcompose; echo "verbs: ${{COMPREPLY[*]}}"
+"""
+    out = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, cwd=ROOT).stdout
+    lines = dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
+    assert pod_name in lines["pods"].split()
+    assert sorted(lines["containers"].split()) == ["helper", "main", "prepare"]
+    assert lines["verbs"].split() == ["describe"]
