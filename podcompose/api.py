@@ -89,7 +89,9 @@ def plan(pods: list[Pod], observed: Mapping[tuple[str, str], ObservedPod], optio
 
 def up(runtime: "Runtime", pods: list[Pod], options: UpOptions = UpOptions(), sink: EventSink = ignore) -> list[Plan]:
     """Bring every pod up (or leave it as it is when unchanged); the plans carried out."""
-    observed = {(p.namespace, p.name): p for p in runtime.observe().pods}
+    observed = {(p.namespace, p.name): p
+                for namespace in sorted({pod.namespace for pod in pods})
+                for p in runtime.observe(namespace).pods}
     plans = plan(pods, observed, options)
     for pod_plan in plans:
         runtime.up(pod_plan, sink, keep_on_failure=options.keep_on_failure, settle=options.detach)

@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field, replace
@@ -13,6 +14,7 @@ from typing import Any, Iterable, Literal, Mapping
 from .errors import ManifestError, Problem
 from .expand import expand
 from .load import Document
+from .quantity import cpu_to_nano, memory_to_bytes
 
 Role = Literal["pause", "init", "sidecar", "app"]
 DEFAULT_NAMESPACE = "default"
@@ -159,8 +161,6 @@ def _namespace_of(data: Mapping[str, Any], override: str | None) -> str:
 
 
 def _collect_objects(documents: Iterable[Document], namespace: str | None) -> _Objects:
-    import base64
-
     objects = _Objects()
     for document in documents:
         data = document.data
@@ -332,8 +332,6 @@ class _PodBuilder:
         return None
 
     def volume(self, raw: Mapping[str, Any], where: tuple[str | int, ...]) -> Volume | None:
-        from .quantity import memory_to_bytes
-
         path = self.spec_path + where
         name = str(raw.get("name"))
         if "emptyDir" in raw:
@@ -363,8 +361,6 @@ class _PodBuilder:
 
 
 def _resources(limits: Mapping[str, Any]) -> Resources:
-    from .quantity import cpu_to_nano, memory_to_bytes
-
     cpu = limits.get("cpu")
     memory = limits.get("memory")
     return Resources(cpu_limit_nano=None if cpu is None else cpu_to_nano(cpu),
