@@ -1,0 +1,166 @@
+"""Pod fields beyond the basics, each proven on the live daemon by what a user would see."""
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+
+from tests.conftest import docker, labelled, run_cli
+from tests.helpers import BUSYBOX, LOOP, free_port
+
+pytestmark = pytest.mark.docker
+
+
+def up(path: str, *flags: str) -> None:
+    result = run_cli("up", "-d", "-f", path, *flags)
+    assert result.code == 0, result.stderr
+
+
+def exec_out(pod: str, container: str, *command: str) -> str:
+    result = run_cli("exec", pod, "-c", container, "--", *command)
+    assert result.code == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_memory_empty_dir_is_one_tmpfs_shared_by_the_containers(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {{name: writer, image: {BUSYBOX}, command: ["sh", "-c", "echo in-memory > /cache/f; {LOOP}"],
+      volumeMounts: [{{name: cache, mountPath: /cache}}]}}
+  - {{name: reader, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"],
+      volumeMounts: [{{name: cache, mountPath: /cache}}]}}
+  volumes:
+  - {{name: cache, emptyDir: {{medium: Memory, sizeLimit: 8Mi}}}}
+""")
+    up(path)
+    assert exec_out(pod_name, "reader", "cat", "/cache/f") == "in-memory"
+    mount = exec_out(pod_name, "reader", "sh", "-c", "grep ' /cache ' /proc/mounts")
+    assert mount.split()[2] == "tmpfs" and "size=8192k" in mount
+
+
+def test_limits_security_context_and_udp_ports_reach_docker(pod_name: str, manifest) -> None:
+    port = free_port()
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    resources: {{limits: {{cpu: 250m, memory: 32Mi}}, requests: {{cpu: 100m}}}}
+    securityContext:
+      readOnlyRootFilesystem: true
+      capabilities: {{drop: [ALL], add: [NET_BIND_SERVICE]}}
+    ports: [{{containerPort: 53, hostPort: {port}, protocol: UDP, hostIP: 127.0.0.1}}]
+""")
+    up(path)
+    host = json.loads(docker("inspect", f"{pod_name}_app"))[0]["HostConfig"]
+    assert host["NanoCpus"] == 250_000_000 and host["Memory"] == 32 * 1024 * 1024
+    assert host["ReadonlyRootfs"] is True
+    assert host["CapDrop"] == ["ALL"] and host["CapAdd"] == ["NET_BIND_SERVICE"]
+    denied = run_cli("exec", pod_name, "--", "touch", "/x")
+    assert denied.code != 0 and "Read-only file system" in denied.stderr
+    # the limit as the container itself sees it, on cgroup v1 or v2
+    limit = exec_out(pod_name, "app", "sh", "-c",
+                     "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max")
+    assert limit == str(32 * 1024 * 1024)
+    assert docker("port", f"{pod_name}_POD") == f"53/udp -> 127.0.0.1:{port}"
+
+
+def test_deployment_replicas_and_a_job(kit: dict[str, str], manifest) -> None:
+    import uuid
+
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    path = manifest(f"""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: {name}}}
+spec:
+  replicas: 2
+  selector: {{matchLabels: {{app: {name}}}}}
+  template:
+    metadata: {{labels: {{app: {name}}}}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {{name: {name}-job}}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - {{name: work, image: {BUSYBOX}, command: ["sh", "-c", "echo job-done"]}}
+""")
+    try:
+        up(path)
+        data = json.loads(run_cli("ps", "-f", path, "-o", "json").stdout)
+        assert sorted(p["name"] for p in data) == [f"{name}-0", f"{name}-1", f"{name}-job"]
+        assert {exec_out(f"{name}-{i}", "app", "hostname") for i in (0, 1)} == {f"{name}-0", f"{name}-1"}
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            job = json.loads(run_cli("ps", f"{name}-job", "-o", "json").stdout)[0]
+            if job["phase"] == "Succeeded":
+                break
+            time.sleep(0.2)
+        assert job["phase"] == "Succeeded"
+        assert run_cli("logs", f"{name}-job").stdout.strip() == "job-done"
+        assert run_cli("down", "-f", path).code == 0
+        for pod in (f"{name}-0", f"{name}-1", f"{name}-job"):
+            assert labelled(pod) == ([], [])
+    finally:
+        for pod in (f"{name}-0", f"{name}-1", f"{name}-job"):
+            run_cli("down", pod, "--timeout", "0")
+
+
+def test_logs_since_and_timestamps(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "echo early; sleep 2; echo late; {LOOP}"]}}
+""")
+    up(path)
+    time.sleep(2.5)
+    stamped = run_cli("logs", pod_name, "--timestamps").stdout.splitlines()
+    assert [line.split(" ", 1)[1] for line in stamped] == ["early", "late"]
+    assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z ", line) for line in stamped)
+    assert run_cli("logs", pod_name, "--since", "1s").stdout.split() == ["late"]
+    bad = run_cli("logs", pod_name, "--since", "yesterday")
+    assert bad.code == 2 and "--since takes a duration" in bad.stderr
+
+
+def test_unsupported_fields_are_announced_by_up(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  nodeSelector: {{disk: ssd}}
+  containers:
+  - name: app
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    livenessProbe: {{exec: {{command: ["true"]}}}}
+""")
+    result = run_cli("up", "-d", "-f", path)
+    assert result.code == 0, result.stderr
+    assert re.search(r":7:3: note: ignored: spec.nodeSelector: no meaning on a single Docker host", result.stderr)
+    assert re.search(r":12:5: warning: .*spec.containers\[0\].livenessProbe", result.stderr), result.stderr
