@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from . import schema, semantic, support
 from .errors import Location, ManifestError, Problem, Severity
@@ -333,7 +333,7 @@ def _index_objects(documents: list[Document]) -> semantic.ObjectIndex:
 def _check_set(documents: list[Document]) -> list[Problem]:
     if not documents:
         return [Problem("no manifests found: the input holds no YAML documents")]
-    problems = _check_duplicates(documents)
+    problems = _check_duplicates(documents) + _check_host_ports_across_pods(documents)
     kinds = [d.kind for d in documents]
     if not any(kind in RUNNABLE_KINDS for kind in kinds):
         found = ", ".join(sorted({k or "no kind" for k in kinds}))
@@ -354,4 +354,47 @@ def _check_duplicates(documents: list[Document]) -> list[Problem]:
             problems.append(document.problem(("metadata", "name"), f"{document.kind} {document.name!r} is defined "
                                                                    f"twice (first at {first})"))
         seen.setdefault(key, document)
+    return problems
+
+
+def _published_ports(document: Document) -> Iterator[tuple[FieldPath, tuple[str, int, str]]]:
+    """(path of hostPort, (hostIP, hostPort, protocol)) for every hostPort of a runnable document."""
+    spec_path = POD_SPEC_PATHS.get(document.kind)
+    spec = _get(document.data, spec_path) if spec_path else None
+    if not isinstance(spec, dict):
+        return
+    for section in ("initContainers", "containers"):
+        for i, container in enumerate(spec.get(section) or []):
+            if not isinstance(container, dict):
+                continue
+            for j, port in enumerate(container.get("ports") or []):
+                if isinstance(port, dict) and isinstance(port.get("hostPort"), int) and port["hostPort"] > 0:
+                    key = (str(port.get("hostIP") or ""), port["hostPort"], str(port.get("protocol") or "TCP"))
+                    yield spec_path + (section, i, "ports", j, "hostPort"), key
+
+
+def _clash(a: tuple[str, int, str], b: tuple[str, int, str]) -> bool:
+    """Two bindings collide on one host: same port and protocol, and an address in common."""
+    return a[1:] == b[1:] and (a[0] == b[0] or "" in (a[0], b[0]) or "0.0.0.0" in (a[0], b[0]))
+
+
+def _check_host_ports_across_pods(documents: list[Document]) -> list[Problem]:
+    """One host publishes a port once: two pods (or two replicas) cannot both take it."""
+    problems: list[Problem] = []
+    taken: list[tuple[tuple[str, int, str], Document, FieldPath]] = []
+    for document in documents:
+        if document.kind not in RUNNABLE_KINDS:
+            continue
+        replicas = _get(document.data, ("spec", "replicas")) if document.kind == "Deployment" else 1
+        for path, key in _published_ports(document):
+            shown = f"hostPort {key[1]}/{key[2]}"
+            if isinstance(replicas, int) and replicas > 1:
+                problems.append(document.problem(path, f"{shown} cannot be published by {replicas} replicas on "
+                                                       "one host: use replicas: 1 or drop the hostPort"))
+            for other_key, other, other_path in taken:
+                if other is not document and _clash(key, other_key):
+                    problems.append(document.problem(path, f"{shown} is also published by {other.kind} "
+                                                           f"{other.name!r} at {other.location(other_path)}"))
+                    break
+        taken.extend((key, document, path) for path, key in _published_ports(document))
     return problems

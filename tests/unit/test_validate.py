@@ -506,3 +506,41 @@ def test_require_valid() -> None:
 def test_bad_unknown_fields_argument() -> None:
     with pytest.raises(ValueError):
         validate([], "loose")  # type: ignore[arg-type]
+
+
+def test_host_ports_clash_across_pods_and_replicas() -> None:
+    from podcompose.load import load_text as _load
+    from podcompose.validate import validate as _validate
+
+    text = """apiVersion: v1
+kind: Pod
+metadata: {name: a}
+spec:
+  containers:
+  - {name: c, image: x:1, ports: [{containerPort: 80, hostPort: 8080}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: b}
+spec:
+  containers:
+  - {name: c, image: x:1, ports: [{containerPort: 80, hostPort: 8080, hostIP: 127.0.0.1}, {containerPort: 81, hostPort: 8080, protocol: UDP}]}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: d}}
+  template:
+    metadata: {labels: {app: d}}
+    spec:
+      containers:
+      - {name: c, image: x:1, ports: [{containerPort: 80, hostPort: 9090}]}
+"""
+    errors = [str(p) for p in _validate(_load(text, "m.yaml")) if p.severity == "error"]
+    assert errors == [
+        "m.yaml:13:65: spec.containers[0].ports[0].hostPort: hostPort 8080/TCP is also published by Pod 'a' at m.yaml:6:65",
+        "m.yaml:25:69: spec.template.spec.containers[0].ports[0].hostPort: hostPort 9090/TCP cannot be published by "
+        "2 replicas on one host: use replicas: 1 or drop the hostPort",
+    ]
