@@ -164,3 +164,27 @@ spec:
     assert result.code == 0, result.stderr
     assert re.search(r":7:3: note: ignored: spec.nodeSelector: no meaning on a single Docker host", result.stderr)
     assert re.search(r":12:5: warning: .*spec.containers\[0\].livenessProbe", result.stderr), result.stderr
+
+
+def test_offline_latest_image_falls_back_to_the_local_copy_and_says_so(pod_name: str, manifest) -> None:
+    local = f"podcompose.test/offline-{pod_name}"          # untagged: imagePullPolicy defaults to Always
+    docker("tag", BUSYBOX, f"{local}:latest")
+    try:
+        path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {{name: app, image: {local}, command: ["sh", "-c", "{LOOP}"]}}
+""")
+        result = run_cli("up", "-d", "-f", path)
+        assert result.code == 0, result.stderr
+        assert f"could not pull {local}; using the local image" in result.stderr
+        assert result.stderr.count("could not pull") == 1
+        never = run_cli("up", "-d", "-f", path, "--replace", "--pull", "never")
+        assert never.code == 0 and "could not pull" not in never.stderr
+    finally:
+        run_cli("down", pod_name, "--timeout", "0")
+        docker("rmi", f"{local}:latest")
