@@ -39,13 +39,6 @@ class VolumeMount:
 
 
 @dataclass(frozen=True)
-class KeyToPath:
-    key: str
-    path: str
-    mode: int | None = None
-
-
-@dataclass(frozen=True)
 class Volume:
     """A pod volume. `kind` names its source: emptyDir, configMap, secret, hostPath."""
 

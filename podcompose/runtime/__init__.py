@@ -14,7 +14,8 @@ from ..events import EventSink, ignore
 from ..plan import Plan
 from ..state import Observed, ObservedContainer, ObservedPod
 from .client import connect, docker_errors
-from .execute import PodFailed, execute, log_tail
+from .execute import PodFailed, execute
+from .history import pod_events
 from .logs import LogOptions, merged_lines
 from .observe import observe
 from .remove import remove_pod
@@ -43,17 +44,6 @@ class Runtime:
     def logs(self, containers: list[ObservedContainer], options: LogOptions) -> Iterator[tuple[str, str]]:
         return merged_lines(self.client, containers, options)
 
-    def log_tail(self, container: ObservedContainer, lines: int = 20) -> str:
-        return log_tail(self.client, container.id, lines)
-
-    def wait(self, container: ObservedContainer) -> int:
-        """Block until the container exits; its exit code."""
-        with docker_errors(f"waiting for {container.container}"):
-            try:
-                return int(self.client.api.wait(container.id).get("StatusCode", -1))
-            except docker.errors.NotFound:
-                return -1
-
     def exec(self, container: ObservedContainer, command: list[str]) -> tuple[Iterator[tuple[bytes | None, bytes | None]], "ExecResult"]:
         """Run `command` in a container: (output chunks (stdout, stderr), a handle for the exit code)."""
         with docker_errors(f"exec in {container.container}"):
@@ -63,47 +53,8 @@ class Runtime:
 
 
     def events(self, pod: ObservedPod) -> list[dict]:
-        """What the daemon recorded for the pod's containers: created, started, killed, died."""
-        import time
-        from .. import naming
-
-        filters = {"type": "container", "label": naming.pod_filter(pod.namespace, pod.name)}
-        reasons = {"create": "Created", "start": "Started", "kill": "Killed", "die": "Died", "stop": "Stopped",
-                   "restart": "Restarted", "oom": "OOMKilled", "pause": "Paused", "unpause": "Unpaused"}
-        from .logs import unix_time
-
-        found = []
-        images = {c.image for c in pod.containers}
-        pause = pod.pause
-        # this incarnation of the pod only; pulls from up to half an hour before it
-        born = int(unix_time(pause.created_at)) if pause and pause.created_at else 0
-        with docker_errors("reading daemon events"):
-            for event in self.client.api.events(since=max(born - 1800, 0), until=int(time.time()) + 1, decode=True,
-                                                filters={"type": "image", "event": "pull"}):
-                image = (event.get("Actor") or {}).get("ID") or event.get("id", "")
-                if image in images:
-                    stamp = event.get("timeNano") or int(event.get("time", 0)) * 10**9
-                    found.append({"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(stamp / 1e9)),
-                                  "container": "", "reason": f"Pulled {image}", "nanos": stamp})
-            for event in self.client.api.events(since=born, until=int(time.time()) + 1, filters=filters, decode=True):
-                action = str(event.get("Action") or event.get("status") or "")
-                reason = reasons.get(action.split(":")[0])
-                attributes = (event.get("Actor") or {}).get("Attributes") or {}
-                if reason is None or not attributes.get(naming.CONTAINER):
-                    continue  # other actions, and the short-lived helper that fills volumes
-                detail = ""
-                if action == "die":
-                    detail = f"exit code {attributes.get('exitCode')}"
-                elif action == "kill":
-                    detail = f"signal {attributes.get('signal')}"
-                stamp = event.get("timeNano") or int(event.get("time", 0)) * 10**9
-                found.append({"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(stamp / 1e9)),
-                              "container": attributes.get(naming.CONTAINER, ""),
-                              "reason": reason + (f" ({detail})" if detail else ""), "nanos": stamp})
-        found.sort(key=lambda e: e["nanos"])
-        for event in found:
-            del event["nanos"]
-        return found
+        """What the daemon recorded for this incarnation of the pod: pulled, created, started, killed, died."""
+        return pod_events(self.client, pod)
 
 
 class ExecResult:
