@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Mapping, Sequence
+from typing import Any, Iterator, Literal, Mapping, Sequence
 
 from . import api
 from .errors import PodcomposeError
@@ -87,7 +87,8 @@ class PodSession:
             self.down()
 
 
-def pod_fixture(*files: str, scope: str = "function", **kwargs):
+def pod_fixture(*files: str, scope: Literal["session", "package", "module", "class", "function"] = "function",
+                **kwargs: Any) -> Any:
     """A pytest fixture that brings the pod up for each test (or `scope`) and down after.
 
         web = pod_fixture("pod.yaml", wait=[HttpGet("http://127.0.0.1:8080/")])

@@ -360,7 +360,9 @@ def _check_duplicates(documents: list[Document]) -> list[Problem]:
 def _published_ports(document: Document) -> Iterator[tuple[FieldPath, tuple[str, int, str]]]:
     """(path of hostPort, (hostIP, hostPort, protocol)) for every hostPort of a runnable document."""
     spec_path = POD_SPEC_PATHS.get(document.kind)
-    spec = _get(document.data, spec_path) if spec_path else None
+    if spec_path is None:
+        return
+    spec = _get(document.data, spec_path)
     if not isinstance(spec, dict):
         return
     for section in ("initContainers", "containers"):

@@ -203,14 +203,14 @@ def logs(args: argparse.Namespace, ui: UI) -> int:
             raise PodcomposeError(f"container {containers[0].container} has not restarted: there is no previous log")
         # Between the previous run's exit and this run's start: the log copier stamps lines
         # when it reads them, so a boundary at either end can cut the wrong way.
-        container = containers[0]
-        until = (unix_time(container.finished_at) + unix_time(container.started_at)) / 2
+        restarted = containers[0]
+        until = (unix_time(restarted.finished_at) + unix_time(restarted.started_at)) / 2
     options = LogOptions(follow=args.follow, tail=args.tail, since=_since(args.since),
                          until=until, timestamps=args.timestamps)
     prefixed = len(containers) > 1
     width = max(len(c.container) for c in containers) if containers else 0
-    for container, line in runtime.logs(containers, options):
-        ui.log_line(container, line, prefixed, width)
+    for name, line in runtime.logs(containers, options):
+        ui.log_line(name, line, prefixed, width)
     return 0
 
 
