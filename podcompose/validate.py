@@ -366,10 +366,10 @@ def _published_ports(document: Document) -> Iterator[tuple[FieldPath, tuple[str,
     if not isinstance(spec, dict):
         return
     for section in ("initContainers", "containers"):
-        for i, container in enumerate(spec.get(section) or []):
-            if not isinstance(container, dict):
-                continue
-            for j, port in enumerate(container.get("ports") or []):
+        containers = spec.get(section)
+        for i, container in enumerate(containers if isinstance(containers, list) else []):
+            ports = container.get("ports") if isinstance(container, dict) else None
+            for j, port in enumerate(ports if isinstance(ports, list) else []):
                 if isinstance(port, dict) and isinstance(port.get("hostPort"), int) and port["hostPort"] > 0:
                     key = (str(port.get("hostIP") or ""), port["hostPort"], str(port.get("protocol") or "TCP"))
                     yield spec_path + (section, i, "ports", j, "hostPort"), key

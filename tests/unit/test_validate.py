@@ -544,3 +544,18 @@ spec:
         "m.yaml:25:69: spec.template.spec.containers[0].ports[0].hostPort: hostPort 9090/TCP cannot be published by "
         "2 replicas on one host: use replicas: 1 or drop the hostPort",
     ]
+
+
+def test_malformed_container_lists_never_break_the_cross_pod_port_check() -> None:
+    from podcompose.load import load_text as _load
+    from podcompose.validate import validate as _validate
+
+    text = """apiVersion: v1
+kind: Pod
+metadata: {name: a}
+spec:
+  containers: true
+  initContainers: [{name: i, image: x:1, ports: 5}, 7]
+"""
+    messages = [p.message for p in _validate(_load(text, "m.yaml"))]
+    assert messages and not [m for m in messages if "internal error" in m]
