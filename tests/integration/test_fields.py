@@ -134,14 +134,17 @@ metadata: {{name: {pod_name}}}
 spec:
   terminationGracePeriodSeconds: 1
   containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "echo early; sleep 2; echo late; {LOOP}"]}}
+  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "echo early; sleep 4; echo late; {LOOP}"]}}
 """)
     up(path)
-    time.sleep(2.5)
+    deadline = time.monotonic() + 15
+    while "late" not in run_cli("logs", pod_name).stdout and time.monotonic() < deadline:
+        time.sleep(0.2)
+    # `late` came under a second ago, `early` four seconds before it; --since counts whole seconds
+    assert run_cli("logs", pod_name, "--since", "2s").stdout.split() == ["late"]
     stamped = run_cli("logs", pod_name, "--timestamps").stdout.splitlines()
     assert [line.split(" ", 1)[1] for line in stamped] == ["early", "late"]
     assert all(re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z ", line) for line in stamped)
-    assert run_cli("logs", pod_name, "--since", "1s").stdout.split() == ["late"]
     bad = run_cli("logs", pod_name, "--since", "yesterday")
     assert bad.code == 2 and "--since takes a duration" in bad.stderr
 

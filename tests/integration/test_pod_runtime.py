@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from podcompose.runtime.logs import unix_time
+
 from tests.helpers import BUSYBOX, LOOP, free_port, http_get
 from tests.conftest import docker, labelled, run_cli
 
@@ -89,9 +91,11 @@ def test_init_containers_ran_in_order_before_apps(running_pod) -> None:
         info = json.loads(docker("inspect", f"{pod}_{role_container}"))[0]["State"]
         states[role_container] = info
     assert states["first"]["ExitCode"] == 0 and states["second"]["ExitCode"] == 0
-    assert states["first"]["FinishedAt"] <= states["second"]["StartedAt"]
-    assert states["second"]["FinishedAt"] <= states["web"]["StartedAt"]
-    assert states["second"]["FinishedAt"] <= states["client"]["StartedAt"]
+    # Docker trims trailing zeros of the nanoseconds: compare times, not strings
+    time_of = {c: {k: unix_time(s[k]) for k in ("StartedAt", "FinishedAt")} for c, s in states.items()}
+    assert time_of["first"]["FinishedAt"] <= time_of["second"]["StartedAt"]
+    assert time_of["second"]["FinishedAt"] <= time_of["web"]["StartedAt"]
+    assert time_of["second"]["FinishedAt"] <= time_of["client"]["StartedAt"]
     assert exec_out(pod, "web", "cat", "/work/second-saw") == "from-first\nsecond-done"
 
 
