@@ -193,8 +193,10 @@ def logs(args: argparse.Namespace, ui: UI) -> int:
     pod = api.find_pod(runtime, namespace, name)
     if args.container:
         containers = [api.pick_container(pod, args.container)]
+    elif args.all_containers:
+        containers = pod.by_role("init", "sidecar", "app")
     else:
-        containers = [c for c in pod.containers if c.role != "pause"]
+        containers = pod.by_role("sidecar", "app")
     until = None
     if args.previous:
         if len(containers) != 1:

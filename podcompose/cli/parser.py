@@ -121,8 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     _files(logs, False, short=False)  # -f is --follow, as in kubectl and docker compose
     _namespace(logs)
     logs.add_argument("pod", nargs="?", metavar="POD")
-    logs.add_argument("-c", "--container", default=None, help="one container (default: all, prefixed)")
-    logs.add_argument("--all-containers", action="store_true", help="every container, init ones included")
+    logs.add_argument("-c", "--container", default=None,
+                      help="one container (default: every sidecar and app container, prefixed)")
+    logs.add_argument("--all-containers", action="store_true", help="init containers too")
     logs.add_argument("-f", "--follow", action="store_true", help="follow until the containers stop")
     logs.add_argument("--tail", type=int, default=None, metavar="N", help="only the last N lines")
     logs.add_argument("--since", default=None, metavar="WHEN", help="only since a duration (10s, 5m, 1h) or a time")

@@ -108,9 +108,12 @@ def test_logs_of_one_container_all_containers_and_follow_ending_with_the_pod(pod
     followed = run_cli("logs", pod_name, "-c", "main", "-f", timeout=30)
     assert followed.code == 0
     assert followed.stdout.splitlines() == ["main-line-1", "main-line-2"]
-    everything = run_cli("logs", pod_name)
+    running = run_cli("logs", pod_name)
+    assert re.search(r"^helper\s+\| helper-says-hi$", running.stdout, re.M)
+    assert re.search(r"^main\s+\| main-line-1$", running.stdout, re.M)
+    assert "preparing" not in running.stdout
+    everything = run_cli("logs", pod_name, "--all-containers")
     assert re.search(r"^prepare\s+\| preparing$", everything.stdout, re.M)
-    assert re.search(r"^helper\s+\| helper-says-hi$", everything.stdout, re.M)
     tail = run_cli("logs", pod_name, "-c", "main", "--tail", "1")
     assert tail.stdout.splitlines() == ["main-line-2"]
 
