@@ -6,12 +6,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/ensure-docker.sh --with-kit-tools
-python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e .
+
+# Debian's own python3 refuses system-wide pip installs (PEP 668): use a venv there.
+python=python3
+if python3 -c 'import os, sysconfig; raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")))'; then
+    python3 -m venv --help >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null; }
+    [[ -x .venv/bin/python ]] || python3 -m venv .venv
+    python=.venv/bin/python
+    echo "podcompose is installed in .venv: run 'source .venv/bin/activate' to use it"
+fi
+"$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e .
 bash samples/javaweb/build-images.sh
 
 export PODCOMPOSE_PAUSE_IMAGE=${PODCOMPOSE_PAUSE_IMAGE:-podcompose.test/pause:1}
 export PODCOMPOSE_HOST_IP=${PODCOMPOSE_HOST_IP:-127.0.0.1}   # the sample is for this machine only
-python3 -m podcompose up -d --wait -f samples/javaweb/pod.yaml \
+"$python" -m podcompose up -d --wait -f samples/javaweb/pod.yaml \
     --image geektime/sample:v2=podcompose.local/javaweb-war:v2 \
     --image geektime/tomcat:7.0=podcompose.local/tomcat:7.0
 
