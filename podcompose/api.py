@@ -87,12 +87,16 @@ def plan(pods: list[Pod], observed: Mapping[tuple[str, str], ObservedPod], optio
     return [plan_up(p, observed.get((p.namespace, p.name)), options.plan_options()) for p in pods]
 
 
+def observed_for(runtime: "Runtime", pods: list[Pod]) -> dict[tuple[str, str], ObservedPod]:
+    """What Docker holds in the namespaces of `pods`, by (namespace, name)."""
+    return {(p.namespace, p.name): p
+            for namespace in sorted({pod.namespace for pod in pods})
+            for p in runtime.observe(namespace).pods}
+
+
 def up(runtime: "Runtime", pods: list[Pod], options: UpOptions = UpOptions(), sink: EventSink = ignore) -> list[Plan]:
     """Bring every pod up (or leave it as it is when unchanged); the plans carried out."""
-    observed = {(p.namespace, p.name): p
-                for namespace in sorted({pod.namespace for pod in pods})
-                for p in runtime.observe(namespace).pods}
-    plans = plan(pods, observed, options)
+    plans = plan(pods, observed_for(runtime, pods), options)
     for pod_plan in plans:
         runtime.up(pod_plan, sink, keep_on_failure=options.keep_on_failure, settle=options.detach)
     return plans

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
 import sys
 import time
 from datetime import datetime
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .. import api
 from ..errors import PodcomposeError, UsageError
+from ..model import Pod
 from ..state import ObservedPod
 from .ui import UI
 
@@ -40,13 +41,16 @@ def up(args: argparse.Namespace, ui: UI) -> int:
     from ..runtime import PodFailed
 
     loaded = _load(args, ui)
-    host_ip = args.host_ip if args.host_ip is not None else os.environ.get(api.HOST_IP_ENV, "")
-    options = api.UpOptions(pause_image=args.pause_image or api.default_pause_image(), pull=args.pull, host_ip=host_ip,
-                            replace=args.replace, keep_on_failure=args.keep_on_failure, detach=args.detach)
+    options = api.UpOptions(pull=args.pull, replace=args.replace, keep_on_failure=args.keep_on_failure,
+                            detach=args.detach)
+    if args.pause_image:
+        options = replace(options, pause_image=args.pause_image)
+    if args.host_ip is not None:
+        options = replace(options, host_ip=args.host_ip)
     if args.dry_run:
         observed: dict[tuple[str, str], ObservedPod] = {}
         try:
-            observed = {(p.namespace, p.name): p for p in _runtime().observe().pods}
+            observed = api.observed_for(_runtime(), loaded.pods)
         except PodcomposeError:
             ui.warn("Docker is not reachable: planning as if no pod exists")
         plans = api.plan(loaded.pods, observed, options)
@@ -79,13 +83,13 @@ def up(args: argparse.Namespace, ui: UI) -> int:
     return _attach(runtime, loaded.pods, args, ui)
 
 
-def _ports_text(pod: Any, default_host_ip: str) -> str:
+def _ports_text(pod: Pod, default_host_ip: str) -> str:
     ports = [f"{p.host_ip or default_host_ip or '0.0.0.0'}:{p.host_port}->{p.container_port}/{p.protocol.lower()}"
              for p in pod.ports if p.host_port]
     return f" ({', '.join(ports)})" if ports else ""
 
 
-def _attach(runtime: "Runtime", pods: list[Any], args: argparse.Namespace, ui: UI) -> int:
+def _attach(runtime: "Runtime", pods: list[Pod], args: argparse.Namespace, ui: UI) -> int:
     """Stream the logs of the running containers; Ctrl-C brings the pods down."""
     from ..runtime import LogOptions
 
@@ -111,7 +115,7 @@ def _attach(runtime: "Runtime", pods: list[Any], args: argparse.Namespace, ui: U
 
 
 def _result(runtime: "Runtime", targets: list[tuple[str, str]], ui: UI) -> int:
-    time.sleep(0.2)
+    time.sleep(0.2)  # a log stream can end a moment before Docker records the exit
     code = 0
     for namespace, name in targets:
         pod = runtime.find(namespace, name)
