@@ -50,6 +50,13 @@ def run_cli(*args: str, input: str | None = None, timeout: float = 120, env: dic
     return CLIResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+def exec_out(pod: str, container: str, *command: str) -> str:
+    """The output of a command run in a pod's container; it must succeed."""
+    result = run_cli("exec", pod, "-c", container, "--", *command)
+    assert result.code == 0, result.stderr
+    return result.stdout.strip()
+
+
 def docker(*args: str) -> str:
     return subprocess.run(["docker", *args], capture_output=True, text=True, check=True).stdout.strip()
 

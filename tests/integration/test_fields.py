@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.conftest import docker, labelled, run_cli
+from tests.conftest import docker, exec_out, labelled, run_cli
 from tests.helpers import BUSYBOX, LOOP, free_port
 
 pytestmark = pytest.mark.docker
@@ -17,11 +17,6 @@ def up(path: str, *flags: str) -> None:
     result = run_cli("up", "-d", "-f", path, *flags)
     assert result.code == 0, result.stderr
 
-
-def exec_out(pod: str, container: str, *command: str) -> str:
-    result = run_cli("exec", pod, "-c", container, "--", *command)
-    assert result.code == 0, result.stderr
-    return result.stdout.strip()
 
 
 def test_memory_empty_dir_is_one_tmpfs_shared_by_the_containers(pod_name: str, manifest) -> None:

@@ -10,7 +10,7 @@ import pytest
 from podcompose.runtime.logs import unix_time
 
 from tests.helpers import BUSYBOX, LOOP, free_port, http_get
-from tests.conftest import docker, labelled, run_cli
+from tests.conftest import docker, exec_out, labelled, run_cli
 
 pytestmark = pytest.mark.docker
 
@@ -51,11 +51,6 @@ spec:
     emptyDir: {{}}
 """
 
-
-def exec_out(pod: str, container: str, *command: str) -> str:
-    result = run_cli("exec", pod, "-c", container, "--", *command)
-    assert result.code == 0, result.stderr
-    return result.stdout.strip()
 
 
 
