@@ -352,3 +352,36 @@ def test_missing_image_fails_before_touching_a_running_pod(running_pod) -> None:
     assert result.code == 1
     assert "podcompose.test/absent:1 is not present locally" in result.stderr
     assert http_get(f"http://127.0.0.1:{port}/") == "from-first\nsecond-done"
+
+
+def test_down_sends_sigterm_then_kills_after_the_grace_period(pod_name: str, manifest, tmp_path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 3
+  containers:
+  - name: polite
+    image: {BUSYBOX}
+    command: ["sh", "-c", "trap 'echo got-TERM > /out/polite; exit 0' TERM; while true; do sleep 0.1; done"]
+    volumeMounts: [{{name: out, mountPath: /out}}]
+  - name: stubborn
+    image: {BUSYBOX}
+    command: ["sh", "-c", "trap 'echo got-TERM > /out/stubborn' TERM; while true; do sleep 0.1; done"]
+    volumeMounts: [{{name: out, mountPath: /out}}]
+  volumes:
+  - name: out
+    hostPath: {{path: {out}}}
+""")
+    assert run_cli("up", "-d", "-f", path).code == 0
+    started = time.monotonic()
+    assert run_cli("down", pod_name).code == 0
+    took = time.monotonic() - started
+    # both got SIGTERM at once (in parallel); the one that stayed was killed when the 3 s ran out
+    assert (out / "polite").read_text() == "got-TERM\n"
+    assert (out / "stubborn").read_text() == "got-TERM\n"
+    assert 3 <= took < 9, took
+    assert labelled(pod_name) == ([], [])
