@@ -385,3 +385,44 @@ spec:
     assert (out / "stubborn").read_text() == "got-TERM\n"
     assert 3 <= took < 9, took
     assert labelled(pod_name) == ([], [])
+
+
+def test_native_sidecars_start_in_order_and_stop_after_the_apps_in_reverse(pod_name: str, manifest, tmp_path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    # each container notes when it started and when it got SIGTERM, on one clock: /proc/uptime
+    script = ("read now _ < /proc/uptime; echo $now > /out/$NAME.start; "
+              "trap 'read now _ < /proc/uptime; echo $now > /out/$NAME.term; sleep 0.3; exit 0' TERM; "
+              "while true; do sleep 0.1; done")
+
+    def container(name: str, sidecar: bool) -> str:
+        policy = "\n    restartPolicy: Always" if sidecar else ""
+        return f"""
+  - name: {name}
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{script}"]
+    env: [{{name: NAME, value: {name}}}]
+    volumeMounts: [{{name: out, mountPath: /out}}]{policy}"""
+
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 5
+  initContainers:{container("first-sidecar", True)}
+  - {{name: setup, image: {BUSYBOX}, command: ["true"]}}{container("second-sidecar", True)}
+  containers:{container("app", False)}
+  volumes:
+  - name: out
+    hostPath: {{path: {out}}}
+""")
+    assert run_cli("up", "-d", "-f", path).code == 0
+    data = json.loads(run_cli("ps", pod_name, "-o", "json").stdout)[0]
+    assert {c["name"]: (c["role"], c["state"]) for c in data["containers"]} == {
+        "POD": ("pause", "running"), "first-sidecar": ("sidecar", "running"), "setup": ("init", "exited"),
+        "second-sidecar": ("sidecar", "running"), "app": ("app", "running")}
+    assert run_cli("down", pod_name).code == 0
+    stamp = {f.name: float(f.read_text()) for f in out.iterdir()}
+    assert stamp["first-sidecar.start"] <= stamp["second-sidecar.start"] <= stamp["app.start"]
+    assert stamp["app.term"] < stamp["second-sidecar.term"] < stamp["first-sidecar.term"]
