@@ -18,7 +18,6 @@ fi
 "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e .
 bash samples/javaweb/build-images.sh
 
-export PODCOMPOSE_PAUSE_IMAGE=${PODCOMPOSE_PAUSE_IMAGE:-podcompose.test/pause:1}
 export PODCOMPOSE_HOST_IP=${PODCOMPOSE_HOST_IP:-127.0.0.1}   # the sample is for this machine only
 "$python" -m podcompose up -d --wait -f samples/javaweb/pod.yaml \
     --image geektime/sample:v2=podcompose.local/javaweb-war:v2 \

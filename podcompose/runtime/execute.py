@@ -10,10 +10,11 @@ from .. import naming, translate
 from ..errors import PodcomposeError
 from ..events import Event, EventSink
 from ..model import Container, Pod
-from ..plan import CreateVolume, EnsureImage, Plan, RemovePod, RunInit, RunPause, StartContainer, Step
+from ..plan import DEFAULT_PAUSE_IMAGE, CreateVolume, EnsureImage, Plan, RemovePod, RunInit, RunPause, StartContainer, Step
 from .client import docker_errors
 from .images import ensure_image
 from .observe import observe
+from .pause import local_pause_image
 from .remove import remove_pod
 
 SETTLE_SECONDS = 0.3      # how long `up -d` watches for containers that fail at once (most do within 0.1 s)
@@ -45,6 +46,7 @@ class _Executor:
         self.sink = sink
         self.volume_paths: dict[str, str] = {}
         self.created_anything = False
+        self.pause_image = self.plan_pause_image()
 
     def run(self, step: Step) -> None:
         if isinstance(step, EnsureImage):
@@ -52,10 +54,10 @@ class _Executor:
                 ensure_image(self.client, step.image, step.policy, self.sink)
             except PodcomposeError as error:
                 if step.image == self.plan_pause_image():
-                    hint = "; give a local pause image with --pause-image or PODCOMPOSE_PAUSE_IMAGE"
-                else:
-                    hint = f"; to run a local image instead: --image {step.image}=LOCAL"
-                raise PodcomposeError(error.message + hint) from error
+                    self.pause_image = self.pause_fallback(error)
+                    return
+                raise PodcomposeError(f"{error.message}; to run a local image instead: --image {step.image}=LOCAL") \
+                    from error
         elif isinstance(step, RemovePod):
             self.sink(Event("removing", pod=step.name, message=step.reason))
             existing = observe(self.client, step.namespace, step.name).find(step.namespace, step.name)
@@ -95,7 +97,7 @@ class _Executor:
     def populate(self, volume: str, archive: bytes) -> None:
         """Write files into a volume through a never-started helper container."""
         helper = self.client.api.create_container(
-            self.plan_pause_image(), labels=naming.pod_labels(self.pod.namespace, self.pod.name),
+            self.pause_image, labels=naming.pod_labels(self.pod.namespace, self.pod.name),
             host_config=self.client.api.create_host_config(
                 mounts=[{"Type": "volume", "Source": volume, "Target": "/" + translate.VOLUME_ARCHIVE_ROOT,
                          "VolumeOptions": {"NoCopy": True}}]))
@@ -107,8 +109,19 @@ class _Executor:
     def plan_pause_image(self) -> str:
         return next(s.image for s in self.plan.steps if isinstance(s, RunPause))
 
+    def pause_fallback(self, error: PodcomposeError) -> str:
+        """Only the Kubernetes default pause image may be replaced by one built here; a chosen one may not."""
+        hint = "; give a local pause image with --pause-image or PODCOMPOSE_PAUSE_IMAGE"
+        if self.plan_pause_image() != DEFAULT_PAUSE_IMAGE:
+            raise PodcomposeError(error.message + hint) from error
+        try:
+            return local_pause_image(self.client, self.sink)
+        except PodcomposeError as build_error:
+            raise PodcomposeError(f"{error.message}; nor could a pause image be built here: "
+                                  f"{build_error.message}{hint}") from error
+
     def run_pause(self, step: RunPause) -> None:
-        args = translate.pause_create_args(self.pod, step.image, self.plan.spec_hash, step.default_host_ip)
+        args = translate.pause_create_args(self.pod, self.pause_image, self.plan.spec_hash, step.default_host_ip)
         with docker_errors(f"starting the pause container of pod {self.pod.name}"):
             self.check_name_free(args["name"])
             self.created_anything = True

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import time
 
 import pytest
@@ -186,3 +187,29 @@ spec:
     finally:
         run_cli("down", pod_name, "--timeout", "0")
         docker("rmi", f"{local}:latest")
+
+
+def test_without_the_registry_a_pause_image_is_built_from_the_hosts_catatonit(pod_name: str, manifest) -> None:
+    from podcompose.runtime.pause import LOCAL_PAUSE_IMAGE
+
+    subprocess.run(["docker", "rmi", LOCAL_PAUSE_IMAGE], capture_output=True)
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
+""")
+    default = {"PODCOMPOSE_PAUSE_IMAGE": ""}   # registry.k8s.io/pause:3.10, which cannot be pulled here
+    result = run_cli("up", "-d", "-f", path, env=default)
+    assert result.code == 0, result.stderr
+    assert f"built the pause image {LOCAL_PAUSE_IMAGE} from /usr/bin/catatonit" in result.stderr
+    pause = json.loads(docker("inspect", f"{pod_name}_POD"))[0]
+    assert pause["Config"]["Image"] == LOCAL_PAUSE_IMAGE and pause["State"]["Running"]
+    assert exec_out(pod_name, "app", "hostname") == pod_name
+    again = run_cli("up", "-d", "-f", path, env=default)
+    assert again.code == 0 and "up to date" in again.stderr and "built" not in again.stderr
+    chosen = run_cli("up", "-d", "-f", path, "--replace", "--pause-image", "podcompose.test/absent-pause:1")
+    assert chosen.code == 1 and "--pause-image or PODCOMPOSE_PAUSE_IMAGE" in chosen.stderr
