@@ -11,8 +11,15 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# CI replays the same examples every run, so a red CI always means a change broke something;
+# developers' runs keep drawing new examples (and found a real crash that way).
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def docker_available() -> bool:
