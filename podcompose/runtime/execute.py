@@ -46,14 +46,15 @@ class _Executor:
         self.sink = sink
         self.volume_paths: dict[str, str] = {}
         self.created_anything = False
-        self.pause_image = self.plan_pause_image()
+        self.requested_pause_image = next(s.image for s in plan.steps if isinstance(s, RunPause))
+        self.pause_image = self.requested_pause_image   # the image built here when that one cannot be had
 
     def run(self, step: Step) -> None:
         if isinstance(step, EnsureImage):
             try:
                 ensure_image(self.client, step.image, step.policy, self.sink)
             except PodcomposeError as error:
-                if step.image == self.plan_pause_image():
+                if step.image == self.requested_pause_image:
                     self.pause_image = self.pause_fallback(error)
                     return
                 raise PodcomposeError(f"{error.message}; to run a local image instead: --image {step.image}=LOCAL") \
@@ -106,13 +107,10 @@ class _Executor:
         finally:
             self.client.api.remove_container(helper["Id"], force=True)
 
-    def plan_pause_image(self) -> str:
-        return next(s.image for s in self.plan.steps if isinstance(s, RunPause))
-
     def pause_fallback(self, error: PodcomposeError) -> str:
         """Only the Kubernetes default pause image may be replaced by one built here; a chosen one may not."""
         hint = "; give a local pause image with --pause-image or PODCOMPOSE_PAUSE_IMAGE"
-        if self.plan_pause_image() != DEFAULT_PAUSE_IMAGE:
+        if self.requested_pause_image != DEFAULT_PAUSE_IMAGE:
             raise PodcomposeError(error.message + hint) from error
         try:
             return local_pause_image(self.client, self.sink)
