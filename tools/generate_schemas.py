@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate podcompose's JSON Schemas from the ones `kubernetes-validate` ships.
 
-Never edit `schemas/*.json` by hand: change this script and run it.
+Never edit `src/podcompose/schemas/*.json` by hand: change this script and run it.
 
     pip install kubernetes-validate==1.37.0      # a dev tool, not a runtime dependency
     python tools/generate_schemas.py             # rewrite schemas/
@@ -56,7 +56,7 @@ SCHEMA_KEYS_WITH_MAPS = ("properties", "$defs")
 SCHEMA_KEYS_WITH_SCHEMA = ("items", "additionalProperties", "not")
 SCHEMA_KEYS_WITH_LISTS = ("oneOf", "anyOf", "allOf")
 ROOT_DIR = Path(__file__).resolve().parents[1]
-OUTPUT_DIR = ROOT_DIR / "schemas"
+OUTPUT_DIR = ROOT_DIR / "src" / "podcompose" / "schemas"
 
 Schema = dict[str, Any]
 

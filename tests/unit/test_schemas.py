@@ -16,7 +16,7 @@ from podcompose import support
 from podcompose.validate import HANDLED_KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMAS = ROOT / "schemas"
+SCHEMAS = ROOT / "src" / "podcompose" / "schemas"
 
 
 def generator() -> ModuleType:
@@ -60,7 +60,7 @@ def test_each_schema_is_self_contained(kind: str) -> None:
 
 
 def test_runtime_never_imports_kubernetes_validate() -> None:
-    for path in (ROOT / "podcompose").rglob("*.py"):
+    for path in (ROOT / "src" / "podcompose").rglob("*.py"):
         assert not re.search(r"^\s*(import|from)\s+kubernetes_validate", path.read_text(), re.M), path
 
 
