@@ -4,7 +4,11 @@
 #   podcompose.local/javaweb-war:v2          busybox kit image + /sample.war (from src/)
 #   podcompose.local/tomcat:7.0              Tomcat 10 "as apache-tomcat-7.0.42-v2" (tomcat/)
 #   podcompose.local/tomcat10-base:bookworm  its rootfs: mmdebstrap | docker import
-# plus the kit's busybox and pause images. An image is rebuilt only when it is
+# plus the kit's busybox and pause images. The war and tomcat images are also
+# tagged with the manifest's own names (geektime/sample:v2, geektime/tomcat:7.0),
+# as `kind load docker-image` does for a kind cluster, so pod.yaml runs as written.
+# Docker, mmdebstrap, busybox-static and catatonit are installed when missing
+# (scripts/ensure-docker.sh --with-kit-tools). An image is rebuilt only when it is
 # missing or its inputs changed (a hash kept in an image label).
 #
 # Usage: samples/javaweb/build-images.sh [--force] [--force-base]
@@ -20,6 +24,8 @@ BUILD_DIR=$HERE/build   # gitignored: logs and temporary build contexts
 WAR_REF=podcompose.local/javaweb-war:v2
 TOMCAT_REF=podcompose.local/tomcat:7.0
 BASE_REF=podcompose.local/tomcat10-base:bookworm
+# The names pod.yaml uses: the local images carry them too (never pushed anywhere).
+MANIFEST_TAGS=("$WAR_REF=geektime/sample:v2" "$TOMCAT_REF=geektime/tomcat:7.0")
 INPUTS_LABEL=io.podcompose.sample.inputs
 
 # man1 must exist for openjdk's update-alternatives once man pages are excluded.
@@ -158,6 +164,7 @@ main() {
     done
     command -v python3 >/dev/null || die "python3 is needed to zip the WAR"
     mkdir -p "$BUILD_DIR"
+    bash "$REPO/scripts/ensure-docker.sh" --with-kit-tools >&2
 
     kit=$("$REPO/tests/kit/build-images.sh" busybox pause)
     busybox_ref=$(sed -n 's/^busybox=//p' <<<"$kit")
@@ -165,6 +172,11 @@ main() {
     build_war "$force" "$busybox_ref"
     build_base "$force_base"
     build_tomcat "$force"
+    local pair
+    for pair in "${MANIFEST_TAGS[@]}"; do
+        docker tag "${pair%%=*}" "${pair#*=}"
+        log "${pair#*=}: tagged as ${pair%%=*}"
+    done
     log "done in $((SECONDS - start))s"
 }
 

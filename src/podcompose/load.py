@@ -24,6 +24,11 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR_TAG = "tag:yaml.org,2002:str"
 # Kubernetes reads an unquoted 2024-01-01 or 2024-01-01T00:00:00Z as a string, not a date
 _AS_WRITTEN = {_STR_TAG, "tag:yaml.org,2002:timestamp"}
+# Real manifests nest about 15 levels; PyYAML's own limits differ by version and loader
+# (6.0.4's libyaml stops at 1000 flow levels, the pure-Python loader overflows the stack
+# near 500), so podcompose sets its own and reports it the same way whatever the version.
+MAX_NESTING = 100
+NESTING_MESSAGE = f"the document nests too deeply (more than {MAX_NESTING} levels)"
 
 
 def format_path(path: Iterable[str | int]) -> str:
@@ -95,6 +100,8 @@ class _Reader:
         self.active: set[int] = set()  # collections being read: an alias may not point into them
 
     def read(self, node: Node, path: FieldPath) -> Any:
+        if len(path) >= MAX_NESTING:   # the top node is level 1
+            raise yaml.MarkedYAMLError(problem=NESTING_MESSAGE, problem_mark=node.start_mark)
         self.document.value_locations.setdefault(path, _location(self.source, node.start_mark))
         self.budget -= 1
         if self.budget < 0:
@@ -156,6 +163,8 @@ def _syntax_problem(source: str, text: str, error: yaml.YAMLError) -> Problem:
     context_mark = getattr(error, "context_mark", None)
     reason = getattr(error, "problem", None) or str(error)
     context = getattr(error, "context", None)
+    if "maximum nesting depth" in reason:  # libyaml's own limit (PyYAML 6.0.4 and later)
+        reason, context = NESTING_MESSAGE, None
     if (mark is None or mark.line >= len(lines) or not lines[mark.line].strip()) \
             and context_mark is not None and context_mark.line < len(lines):
         # e.g. an unclosed quote or bracket: the end of the file says nothing, where it opened does
@@ -209,8 +218,8 @@ def load_text(text: str, source: str = "<string>") -> list[Document]:
     except UnicodeEncodeError as error:  # libyaml encodes the text: a lone surrogate cannot be
         problems.append(Problem("YAML syntax error: the text holds a character that is not valid Unicode "
                                 f"({error.object[error.start]!r})", _offset_location(source, text, error.start)))
-    except RecursionError:
-        problems.append(Problem("YAML syntax error: the document nests too deeply", Location(source, 1, 1)))
+    except RecursionError:  # the pure-Python loader composing a deep document
+        problems.append(Problem(f"YAML syntax error: {NESTING_MESSAGE}", Location(source, 1, 1)))
     finally:
         if loader is not None:
             loader.dispose()
