@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Quick start: from a fresh Debian machine to the Tomcat/WAR pod serving on 127.0.0.1:8001.
 # Installs Docker when none answers, installs podcompose, builds the offline images
-# when they are missing (no registry needed), runs samples/javaweb/pod.yaml unchanged.
+# when they are missing (no registry needed), runs samples/javaweb/pod.yaml as written.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,13 +15,12 @@ if python3 -c 'import os, sysconfig; raise SystemExit(not os.path.exists(os.path
     python=.venv/bin/python
     echo "podcompose is installed in .venv: run 'source .venv/bin/activate' to use it"
 fi
-"$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e .
+"$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore .
+# The local look-alike images carry the manifest's own names (as `kind load docker-image` does).
 bash samples/javaweb/build-images.sh
 
 export PODCOMPOSE_HOST_IP=${PODCOMPOSE_HOST_IP:-127.0.0.1}   # the sample is for this machine only
-"$python" -m podcompose up -d --wait -f samples/javaweb/pod.yaml \
-    --image geektime/sample:v2=podcompose.local/javaweb-war:v2 \
-    --image geektime/tomcat:7.0=podcompose.local/tomcat:7.0
+"$python" -m podcompose up -d --wait -f samples/javaweb/pod.yaml
 
 url=http://127.0.0.1:8001/sample/
 printf 'waiting for Tomcat to deploy sample.war'

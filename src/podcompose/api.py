@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Literal, Mapping
 
+from . import podsecurity, redact
 from .errors import PodcomposeError, Problem
 from .events import Event, EventSink, ignore
 from .model import Pod, pods_from_documents
@@ -32,6 +33,8 @@ class LoadOptions:
     namespace: str | None = None
     image_overrides: Mapping[str, str] = field(default_factory=dict)
     unknown_fields: UnknownFields = "strict"
+    # a Pod Security Standards level (privileged|baseline|restricted); None warns on host access only
+    pod_security: str | None = field(default_factory=podsecurity.level_from_env)
 
 
 @dataclass(frozen=True)
@@ -40,14 +43,20 @@ class LoadedPods:
     problems: list[Problem]      # warnings and notes; errors raise
 
 
-def load_pods(files: Iterable[str], options: LoadOptions = LoadOptions()) -> LoadedPods:
-    """Load, validate and model every runnable pod in `files` (raises ManifestError)."""
+def load_pods(files: Iterable[str], options: LoadOptions = LoadOptions(),
+              kustomizations: Iterable[str] = ()) -> LoadedPods:
+    """Load, validate and model every runnable pod in `files` and kustomization folders (raises ManifestError)."""
     from .load import load_files
-    from .validate import require_valid
+    from .validate import require_runnable, require_valid
 
-    documents = load_files(files)
-    notes = require_valid(documents, options.unknown_fields)
+    documents = load_files(files, kustomizations)
+    redact.register_documents(documents)
+    with redact.secret_fields_hidden(documents):
+        notes = require_valid(documents, options.unknown_fields)
+    require_runnable(documents)
+    notes = checked_secure(documents, options.pod_security, notes)
     pods = pods_from_documents(documents, namespace=options.namespace, image_overrides=options.image_overrides)
+    redact.register_pods(pods)
     seen: set[tuple[str, str]] = set()
     for pod in pods:
         key = (pod.namespace, pod.name)
@@ -55,6 +64,12 @@ def load_pods(files: Iterable[str], options: LoadOptions = LoadOptions()) -> Loa
             raise PodcomposeError(f"pod {pod.name} is defined twice in namespace {pod.namespace}")
         seen.add(key)
     return LoadedPods(pods, notes)
+
+
+def checked_secure(documents: list, level: str | None, notes: list[Problem]) -> list[Problem]:
+    """`notes` plus the Pod Security warnings of `documents`; ManifestError on a violation of `level`."""
+    with redact.secret_fields_hidden(documents):
+        return redact.problems(notes + podsecurity.require(documents, level), documents)
 
 
 def parse_image_overrides(values: Iterable[str]) -> dict[str, str]:
@@ -96,9 +111,17 @@ def observed_for(runtime: "Runtime", pods: list[Pod]) -> dict[tuple[str, str], O
 
 def up(runtime: "Runtime", pods: list[Pod], options: UpOptions = UpOptions(), sink: EventSink = ignore) -> list[Plan]:
     """Bring every pod up (or leave it as it is when unchanged); the plans carried out."""
+    from .runtime import ContainerFailed
+
     plans = plan(pods, observed_for(runtime, pods), options)
+    failures: list[ContainerFailed] = []
     for pod_plan in plans:
-        runtime.up(pod_plan, sink, keep_on_failure=options.keep_on_failure, settle=options.detach)
+        try:
+            runtime.up(pod_plan, sink, keep_on_failure=options.keep_on_failure, settle=options.detach)
+        except ContainerFailed as failure:   # that pod is up (and kept): the others still come up
+            failures.append(failure)
+    if failures:
+        raise failures[0]
     return plans
 
 
@@ -110,7 +133,8 @@ def wait_running(runtime: "Runtime", pods: list[Pod], timeout: float = 60) -> No
     for pod in pods:
         while True:
             observed = find_pod(runtime, pod.namespace, pod.name)
-            waiting = [c.container for c in observed.by_role("app", "sidecar") if c.status != "running"]
+            waiting = [c.container for c in observed.by_role("app", "sidecar")
+                       if c.status != "running" and not (c.status == "exited" and c.exit_code == 0)]
             if not waiting:
                 break
             if time.monotonic() > deadline:

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode
 
-from .errors import Location, ManifestError, Problem
+from .errors import SHOWN_LIMIT, Location, ManifestError, Problem, shown
 
 FieldPath = tuple[str | int, ...]
 
@@ -38,6 +38,7 @@ def format_path(path: Iterable[str | int]) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
+            part = part if len(part) <= SHOWN_LIMIT else f"{part[:SHOWN_LIMIT]}..."  # a megabyte key, cut
             text += f".{part}" if text else str(part)
     return text
 
@@ -123,7 +124,11 @@ class _Reader:
     def _scalar(self, node: ScalarNode) -> Any:
         if node.tag in _AS_WRITTEN:  # most scalars: what SafeConstructor.construct_yaml_str returns
             return node.value
-        return self.loader.construct_object(node, deep=True)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except ValueError as error:  # Python refuses int() of more than 4300 digits
+            raise yaml.MarkedYAMLError(problem=f"the number {shown(node.value)} is far too large for any field",
+                                       problem_mark=node.start_mark) from error
 
     def _read_mapping(self, node: MappingNode, path: FieldPath) -> dict[Any, Any]:
         self.loader.flatten_mapping(node)  # resolves `<<` merge keys in place
@@ -141,7 +146,7 @@ class _Reader:
             if key in result:
                 first = self.document.key_locations[child]
                 self.problems.append(Problem(
-                    f"duplicate field {key!r} (first written at line {first.line})",
+                    f"duplicate field {shown(key)} (first written at line {first.line})",
                     _location(self.source, key_node.start_mark), format_path(child)))
                 continue
             self.document.key_locations[child] = _location(self.source, key_node.start_mark)
@@ -181,11 +186,20 @@ def _syntax_problem(source: str, text: str, error: yaml.YAMLError) -> Problem:
         where = _offset_location(source, text, position) if isinstance(position, int) else Location(source, 1, 1)
         return Problem(message.split("\n")[0], where)
     if 0 <= mark.line < len(lines):
-        line_text = lines[mark.line].replace("\t", " ")
-        message += f"\n    {line_text}\n    {' ' * mark.column}^"
+        line_text, column = _window(lines[mark.line].replace("\t", " "), mark.column)
+        message += f"\n    {line_text}\n    {' ' * column}^"
         if "\t" in lines[mark.line]:
             message += "\n    (a tab character: YAML indents with spaces only)"
     return Problem(message, _location(source, mark))
+
+
+def _window(line: str, column: int, width: int = 100) -> tuple[str, int]:
+    """At most `width` characters of a long line around `column`, and the column within them."""
+    if len(line) <= width:
+        return line, column
+    start = max(0, min(column - width // 2, len(line) - width))
+    text = ("..." if start else "") + line[start:start + width] + ("..." if start + width < len(line) else "")
+    return text, column - start + (3 if start else 0)
 
 
 def load_text(text: str, source: str = "<string>") -> list[Document]:
@@ -217,7 +231,7 @@ def load_text(text: str, source: str = "<string>") -> list[Document]:
         problems.append(_syntax_problem(source, text, error))
     except UnicodeEncodeError as error:  # libyaml encodes the text: a lone surrogate cannot be
         problems.append(Problem("YAML syntax error: the text holds a character that is not valid Unicode "
-                                f"({error.object[error.start]!r})", _offset_location(source, text, error.start)))
+                                f"({shown(error.object[error.start])})", _offset_location(source, text, error.start)))
     except RecursionError:  # the pure-Python loader composing a deep document
         problems.append(Problem(f"YAML syntax error: {NESTING_MESSAGE}", Location(source, 1, 1)))
     finally:
@@ -242,8 +256,8 @@ def read_source(name: str) -> str:
         raise ManifestError([Problem(f"cannot read {name}: {error}")]) from None
 
 
-def load_files(names: Iterable[str]) -> list[Document]:
-    """Every document of every named file (`-` is standard input).
+def load_files(names: Iterable[str], kustomizations: Iterable[str] = ()) -> list[Document]:
+    """Every document of every named file (`-` is standard input) and of every kustomization (`-k DIR`).
 
     Problems in all files are gathered before raising, so one run reports all.
     """
@@ -253,6 +267,13 @@ def load_files(names: Iterable[str]) -> list[Document]:
         source = "<stdin>" if name == "-" else name
         try:
             documents.extend(load_text(read_source(name), source))
+        except ManifestError as error:
+            problems.extend(error.problems)
+    for directory in kustomizations:
+        from . import kustomize
+
+        try:
+            documents.extend(load_text(kustomize.build(directory), kustomize.source_name(directory)))
         except ManifestError as error:
             problems.extend(error.problems)
     if problems:

@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from typing import Any, Callable, Iterable, Iterator
 
-from . import schema, semantic, support
-from .errors import Location, ManifestError, Problem, Severity
+from . import rules, schema, semantic, support
+from .errors import Location, ManifestError, Problem, Severity, shown
 from .load import Document, FieldPath, format_path
 from .schema import UnknownFields
 
@@ -30,7 +29,6 @@ POD_SPEC_PATHS: dict[str, FieldPath] = {
     "Pod": ("spec",), "Deployment": ("spec", "template", "spec"), "Job": ("spec", "template", "spec"),
 }
 DEFAULT_NAMESPACE = "default"
-_DATA_KEY = re.compile(r"[-._a-zA-Z0-9]+\Z")
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
 
 
@@ -90,6 +88,7 @@ def _check_document(document: Document, objects: semantic.ObjectIndex, unknown_f
     kind = data["kind"]
     result = schema.check(document, kind, unknown_fields, skip=frozenset({("apiVersion",), ("kind",)}))
     problems += result.problems
+    problems += schema.value_problems(document, kind)
     problems += _check_metadata(document, ("metadata",), top=True)
     if kind in POD_SPEC_PATHS:
         problems += _check_workload(document, kind, objects, result.unknown)
@@ -112,7 +111,7 @@ def _check_kind(document: Document) -> tuple[list[Problem], bool]:
         return _unhandled_kind(document, kind), True
     served = schema.schema_kinds()[kind]
     if isinstance(api_version, str) and api_version and api_version not in served:
-        problems.append(document.problem(("apiVersion",), f"apiVersion {api_version!r} does not match kind {kind}: "
+        problems.append(document.problem(("apiVersion",), f"apiVersion {shown(api_version)} does not match kind {kind}: "
                                                           f"use apiVersion: {served[0]}"))
     return problems, False
 
@@ -128,7 +127,7 @@ def _unhandled_kind(document: Document, kind: str) -> list[Problem]:
     if kind not in schema.known_kinds():
         guess = schema.suggest(kind, sorted(HANDLED_KINDS))
         if guess:
-            return [document.problem(("kind",), f"unknown kind {kind!r}; did you mean {guess!r}?")]
+            return [document.problem(("kind",), f"unknown kind {shown(kind)}; did you mean {shown(guess)}?")]
     return [Problem(f"skipped: kind {kind} is not run by podcompose", where, "", "note")]
 
 
@@ -245,6 +244,10 @@ def _check_controller(document: Document, kind: str) -> list[Problem]:
     problems = []
     if restart not in (None, "Always"):
         problems.append(document.problem(path, "a Deployment's pods must use restartPolicy Always"))
+    replicas = _get(document.data, ("spec", "replicas"))
+    message = None if rules.integer_range_error(replicas, "int32") else rules.replicas_error(replicas)
+    if message:
+        problems.append(document.problem(("spec", "replicas"), message))
     problems += _check_selector(document)
     return problems
 
@@ -293,11 +296,11 @@ def _check_data(document: Document, kind: str) -> list[Problem]:
         values = document.data.get(section)
         for key, value in values.items() if isinstance(values, dict) else ():
             path = (section, key)
-            if not _DATA_KEY.match(key) or len(key) > 253 or key in (".", ".."):
-                problems.append(document.problem(path, f"key {key!r} is not valid: use letters, digits, "
-                                                       "'-', '_' and '.'", key=True))
+            message = rules.data_key_error(key)
+            if message:
+                problems.append(document.problem(path, message, key=True))
             if kind == "ConfigMap" and key in seen:
-                problems.append(document.problem(path, f"key {key!r} is also in {seen[key]}", key=True))
+                problems.append(document.problem(path, f"key {shown(key)} is also in {seen[key]}", key=True))
             seen.setdefault(key, section)
             if section in ("binaryData",) or (kind == "Secret" and section == "data"):
                 problems += _check_base64(document, path, value, section, kind)
@@ -337,9 +340,25 @@ def _check_set(documents: list[Document]) -> list[Problem]:
     kinds = [d.kind for d in documents]
     if not any(kind in RUNNABLE_KINDS for kind in kinds):
         found = ", ".join(sorted({k or "no kind" for k in kinds}))
-        problems.append(Problem(f"nothing to run: no Pod, Deployment or Job among the documents (found {found})",
-                                documents[0].location(())))
+        if all(kind in OBJECT_KINDS for kind in kinds):
+            # valid on their own, as `kubectl apply -f configmap.yaml` is: only pods run
+            problems.append(Problem(f"nothing in these documents runs ({found}): pods use them",
+                                    documents[0].location(()), severity="note"))
+        else:
+            problems.append(Problem(f"{NOTHING_TO_RUN} (found {found})", documents[0].location(())))
     return problems
+
+
+NOTHING_TO_RUN = "nothing to run: no Pod, Deployment or Job among the documents"
+
+
+def require_runnable(documents: list[Document]) -> None:
+    """`up` and `config` of documents that hold no pod: a located error (ConfigMaps alone are not kept yet)."""
+    if documents and not any(d.kind in RUNNABLE_KINDS for d in documents):
+        found = ", ".join(sorted({d.kind or "no kind" for d in documents}))
+        raise ManifestError([Problem(f"{NOTHING_TO_RUN} (found {found}); podcompose does not keep ConfigMaps, "
+                                     "Secrets or claims on their own yet: give them with the pods that use them",
+                                     documents[0].location(()))])
 
 
 def _check_duplicates(documents: list[Document]) -> list[Problem]:
@@ -351,7 +370,7 @@ def _check_duplicates(documents: list[Document]) -> list[Problem]:
         key = (document.kind, _namespace(document) or DEFAULT_NAMESPACE, document.name)
         if key in seen:
             first = seen[key].location(("metadata", "name"))
-            problems.append(document.problem(("metadata", "name"), f"{document.kind} {document.name!r} is defined "
+            problems.append(document.problem(("metadata", "name"), f"{document.kind} {shown(document.name)} is defined "
                                                                    f"twice (first at {first})"))
         seen.setdefault(key, document)
     return problems

@@ -76,9 +76,25 @@ def in_namespace(namespace: str) -> tuple[list[str], list[str]]:
     return containers, volumes
 
 
-def test_javaweb_pod_serves_the_compiled_jsp(javaweb_images: None, namespace: str) -> None:
-    up = run_cli("up", "-d", "--wait", "-f", JAVAWEB, "-n", namespace, *JAVAWEB_IMAGES, timeout=180)
+JAVAWEB_WAYS = {
+    "as-written": ["-f", JAVAWEB],                          # the manifest's own image names, built locally
+    "kustomize-overlay": ["-k", "samples/javaweb/local"],   # images: maps them to podcompose.local/...
+    "image-flags": ["-f", JAVAWEB, *JAVAWEB_IMAGES],
+}
+
+
+def test_the_overlay_holds_the_sample_unchanged() -> None:
+    assert (ROOT / "samples/javaweb/local/pod.yaml").read_bytes() == (ROOT / JAVAWEB).read_bytes()
+
+
+@pytest.mark.parametrize("way", list(JAVAWEB_WAYS))
+def test_javaweb_pod_serves_the_compiled_jsp(javaweb_images: None, namespace: str, way: str) -> None:
+    up = run_cli("up", "-d", "--wait", *JAVAWEB_WAYS[way], "-n", namespace, timeout=180)
     assert up.code == 0, up.stderr
+    images = subprocess.run(["docker", "ps", "--filter", f"label=io.podcompose.namespace={namespace}",
+                             "--format", "{{.Image}}"], capture_output=True, text=True).stdout.split()
+    expected = "geektime/tomcat:7.0" if way == "as-written" else "podcompose.local/tomcat:7.0"
+    assert expected in images
     status, page = fetch("http://127.0.0.1:8001/sample/", timeout=120)
     assert status == 200
     assert "podcompose sample" in page
@@ -89,7 +105,7 @@ def test_javaweb_pod_serves_the_compiled_jsp(javaweb_images: None, namespace: st
     assert re.search(r"war\s+init\s+exited\s+0", ps.stdout)
     assert re.search(r"tomcat\s+app\s+running", ps.stdout)
 
-    down = run_cli("down", "-f", JAVAWEB, "-n", namespace, timeout=60)
+    down = run_cli("down", *JAVAWEB_WAYS[way][:2], "-n", namespace, timeout=60)
     assert down.code == 0, down.stderr
     assert in_namespace(namespace) == ([], [])
     with pytest.raises(OSError):

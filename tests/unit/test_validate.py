@@ -383,9 +383,26 @@ def test_other_kinds_are_skipped_with_a_note() -> None:
         "pod.yaml:11:7: note: skipped: kind Certificate is not run by podcompose"]
 
 
+def test_objects_on_their_own_are_valid_with_a_note() -> None:
+    assert check(CONFIG) == []
+    assert check(CONFIG, severity=None) == [
+        "pod.yaml:2:1: note: nothing in these documents runs (ConfigMap, Secret): pods use them"]
+    service = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n"
+    assert check(service) == [
+        "pod.yaml:1:1: nothing to run: no Pod, Deployment or Job among the documents (found Service)"]
+
+
+def test_up_of_objects_on_their_own_is_a_located_error() -> None:
+    from podcompose.load import load_text
+    from podcompose.validate import require_runnable
+
+    with pytest.raises(ManifestError) as raised:
+        require_runnable(load_text(CONFIG, "pod.yaml"))
+    assert str(raised.value.problems[0]).startswith(
+        "pod.yaml:2:1: nothing to run: no Pod, Deployment or Job among the documents (found ConfigMap, Secret)")
+
+
 def test_nothing_runnable_is_an_error() -> None:
-    assert check(CONFIG) == [
-        "pod.yaml:2:1: nothing to run: no Pod, Deployment or Job among the documents (found ConfigMap, Secret)"]
     assert [str(p) for p in validate([])] == ["no manifests found: the input holds no YAML documents"]
 
 

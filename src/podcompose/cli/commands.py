@@ -27,12 +27,17 @@ def _runtime() -> "Runtime":
 
 def _load(args: argparse.Namespace, ui: UI) -> api.LoadedPods:
     overrides = api.parse_image_overrides(getattr(args, "images", []) or [])
-    loaded = api.load_pods(args.files, api.LoadOptions(
+    loaded = api.load_pods(args.files or [], api.LoadOptions(
         namespace=getattr(args, "namespace", None), image_overrides=overrides,
-        unknown_fields=getattr(args, "unknown_fields", "strict")))
+        unknown_fields=getattr(args, "unknown_fields", "strict"), pod_security=_pod_security(args)), getattr(args, "kustomize", None) or [])
     for problem in loaded.problems:
         (ui.warn if problem.severity == "warning" else ui.info)(str(problem))
     return loaded
+
+
+def _pod_security(args: argparse.Namespace) -> str | None:
+    from ..podsecurity import check_level, level_from_env
+    return check_level(getattr(args, "pod_security", None) or level_from_env())
 
 
 # up -----------------------------------------------------------------------------
@@ -132,7 +137,7 @@ def _result(runtime: "Runtime", targets: list[tuple[str, str]], ui: UI) -> int:
 def down(args: argparse.Namespace, ui: UI) -> int:
     targets = _targets(args)
     if not targets:
-        raise UsageError("name the pods to remove, or give -f FILE")
+        raise UsageError("name the pods to remove, or give -f FILE or -k DIR")
     removed = api.down(_runtime(), targets, timeout=args.timeout, sink=ui.event)
     if not removed:
         ui.info("nothing to remove")
@@ -142,10 +147,11 @@ def down(args: argparse.Namespace, ui: UI) -> int:
 def _targets(args: argparse.Namespace) -> list[tuple[str, str]]:
     namespace = args.namespace or "default"
     targets = [(namespace, name) for name in getattr(args, "pods", []) or []]
-    if args.files:
+    if args.files or getattr(args, "kustomize", None):
         from ..load import load_files
         from ..model import pod_names
-        targets.extend(pod_names(load_files(args.files), args.namespace))
+        targets.extend(pod_names(load_files(args.files or [], getattr(args, "kustomize", None) or []),
+                                 args.namespace))
     return targets
 
 
@@ -252,8 +258,9 @@ def validate(args: argparse.Namespace, ui: UI) -> int:
     from ..load import load_files
     from ..validate import validate as check
 
-    documents = load_files(args.files)
+    documents = load_files(args.files or [], args.kustomize or [])
     problems = check(documents, args.unknown_fields)
+    problems = _secure(documents, problems, args)
     for problem in problems:
         ui.print(str(problem))
     errors = sum(1 for p in problems if p.severity == "error")
@@ -262,6 +269,16 @@ def validate(args: argparse.Namespace, ui: UI) -> int:
         return 1
     ui.info(f"{len(documents)} document(s) valid")
     return 0
+
+
+def _secure(documents: list, problems: list, args: argparse.Namespace) -> list:
+    """validate's problems plus the Pod Security ones (as `up` reports them), Secret values taken out."""
+    from .. import podsecurity, redact
+
+    redact.register_documents(documents)
+    level = _pod_security(args)
+    problems = problems + podsecurity.check(documents, level)
+    return redact.problems(problems, documents)
 
 
 def config(args: argparse.Namespace, ui: UI) -> int:

@@ -16,7 +16,8 @@ EXAMPLES = {
   podcompose up -d -f pod.yaml              # run in the background
   cat pod.yaml | podcompose up -d -f -
   podcompose up -d -f pod.yaml --image busybox=my/busybox:1
-  podcompose up --dry-run -f pod.yaml       # print the Docker steps, create nothing""",
+  podcompose up --dry-run -f pod.yaml       # print the Docker steps, create nothing
+  podcompose up -d -k overlays/local        # the output of kubectl kustomize overlays/local""",
     "down": """examples:
   podcompose down web                       # the pod named web
   podcompose down -f pod.yaml               # every pod in the file""",
@@ -42,10 +43,18 @@ EXAMPLES = {
 }
 
 
-def _files(parser: argparse.ArgumentParser, required: bool, short: bool = True) -> None:
+def _files(parser: argparse.ArgumentParser, required: bool, short: bool = True, kustomize: bool = False) -> None:
+    """-f FILE (and with `kustomize`, -k DIR as in `kubectl apply -k`; one or the other, as kubectl)."""
+    target: argparse.ArgumentParser | argparse._MutuallyExclusiveGroup = parser
+    if kustomize:
+        target = parser.add_mutually_exclusive_group(required=required)
+        required = False
     flags = ("-f", "--file") if short else ("--file",)
-    parser.add_argument(*flags, dest="files", action="append", required=required, metavar="FILE",
+    target.add_argument(*flags, dest="files", action="append", required=required, metavar="FILE",
                         help="manifest file (repeatable; - reads standard input)")
+    if kustomize:
+        target.add_argument("-k", "--kustomize", action="append", metavar="DIR",
+                            help="a kustomization folder: its `kubectl kustomize DIR` output (repeatable)")
 
 
 def _namespace(parser: argparse.ArgumentParser) -> None:
@@ -63,6 +72,14 @@ def _validate_mode(parser: argparse.ArgumentParser) -> None:
                         default="strict", help="how to treat unknown fields (default: strict, an error)")
 
 
+def _pod_security(parser: argparse.ArgumentParser, default: object) -> None:
+    """A global flag, also accepted after the verbs that load manifests."""
+    parser.add_argument("--pod-security", choices=("privileged", "baseline", "restricted"), default=default,
+                        metavar="LEVEL",
+                        help="refuse pods that break this Pod Security Standards level: privileged, baseline or "
+                             "restricted (default: $PODCOMPOSE_POD_SECURITY, else warn on host access only)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="podcompose",
@@ -71,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and every Docker call")
+    _pod_security(parser, None)
     verbs = parser.add_subparsers(dest="verb", metavar="COMMAND")
 
     def verb(name: str, help_text: str) -> argparse.ArgumentParser:
@@ -78,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
 
     up = verb("up", "Create and start the pods of a manifest")
-    _files(up, True)
+    _files(up, True, kustomize=True)
     _namespace(up)
     up.add_argument("-d", "--detach", action="store_true", help="run in the background")
     up.add_argument("--wait", action="store_true",
@@ -100,10 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="run image NEW wherever the manifest says OLD (repeatable)")
     up.add_argument("--keep-on-failure", action="store_true", help="leave a failed pod's containers for debugging")
     _validate_mode(up)
+    _pod_security(up, argparse.SUPPRESS)
     _output(up)
 
     down = verb("down", "Stop and remove pods, their containers and volumes")
-    _files(down, False)
+    _files(down, False, kustomize=True)
     _namespace(down)
     down.add_argument("pods", nargs="*", metavar="POD")
     down.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
@@ -112,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="accepted for docker compose habits: a pod's volumes are always removed with it")
 
     ps = verb("ps", "List pods and their containers")
-    _files(ps, False)
+    _files(ps, False, kustomize=True)
     _namespace(ps)
     ps.add_argument("pods", nargs="*", metavar="POD")
     _output(ps)
@@ -139,15 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
     exec_.add_argument("command", nargs="*", metavar="-- COMMAND")
 
     validate = verb("validate", "Check manifests without running anything")
-    _files(validate, True)
+    _files(validate, True, kustomize=True)
     _validate_mode(validate)
+    _pod_security(validate, argparse.SUPPRESS)
 
     config = verb("config", "Print the normalised pods after defaults")
-    _files(config, True)
+    _files(config, True, kustomize=True)
     _namespace(config)
     config.add_argument("--image", dest="images", action="append", default=[], metavar="OLD=NEW")
     _output(config)
     _validate_mode(config)
+    _pod_security(config, argparse.SUPPRESS)
 
     describe = verb("describe", "Show a pod's containers, states and recent events")
     _namespace(describe)

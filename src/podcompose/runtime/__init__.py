@@ -14,13 +14,13 @@ from ..events import EventSink, ignore
 from ..plan import Plan
 from ..state import Observed, ObservedContainer, ObservedPod
 from .client import connect, docker_errors
-from .execute import PodFailed, execute
+from .execute import ContainerFailed, PodFailed, execute
 from .history import pod_events
 from .logs import LogOptions, merged_lines
 from .observe import observe
 from .remove import remove_pod
 
-__all__ = ["Runtime", "PodFailed", "LogOptions"]
+__all__ = ["Runtime", "PodFailed", "ContainerFailed", "LogOptions"]
 
 
 class Runtime:
