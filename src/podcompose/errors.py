@@ -28,6 +28,35 @@ class Location:
 
 Severity = Literal["error", "warning", "note"]
 
+SHOWN_LIMIT = 80   # characters of a user's value echoed in a message; the rest is cut
+
+
+def printable(text: str) -> str:
+    """`text` with every non-printable character escaped as repr does (`\\x1b`, `\\t`, `\\u202e`).
+
+    Keys, field paths and values from a manifest go through this before they
+    reach a terminal, so no escape sequence or bidi override is printed raw.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def shown(value: object, limit: int = SHOWN_LIMIT) -> str:
+    """A user's value as an error message shows it: strings quoted (repr), escaped, cut to `limit`.
+
+    `shown("x" * 1000)` is `'xxx…x'... (1000 characters)`; a huge integer is
+    described by its number of digits, never converted to text whole.
+    """
+    if isinstance(value, str):
+        if len(value) <= limit:
+            return repr(value)
+        return f"{repr(value[:limit])}... ({len(value)} characters)"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 3 * limit:
+        return f"an integer of about {int((value.bit_length() - 1) * 0.30103) + 1} digits"
+    text = printable(str(value))
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -45,8 +74,8 @@ class Problem:
         if self.severity != "error":
             parts.append(self.severity)
         if self.path:
-            parts.append(self.path)
-        parts.append(self.message)
+            parts.append(printable(self.path))
+        parts.append("\n".join(printable(line) for line in self.message.split("\n")))
         return ": ".join(parts)
 
 

@@ -1,4 +1,8 @@
-"""Kubernetes `$(VAR)` expansion for command, args and env values."""
+"""Kubernetes `$(VAR)` expansion: command, args and env values; subPathExpr (strictly).
+
+Kubernetes expands `$(VAR)` in command, args, env values and a volume mount's
+subPathExpr, never in subPath.
+"""
 from __future__ import annotations
 
 from typing import Mapping
@@ -10,6 +14,20 @@ def expand(text: str, env: Mapping[str, str]) -> str:
     `$$` is an escaped `$`; a reference to an undefined variable, or an
     unclosed one, is left as written.
     """
+    return _expand(text, env, None)
+
+
+def expand_strict(text: str, env: Mapping[str, str]) -> tuple[str, list[str]]:
+    """Expand as the kubelet expands subPathExpr: an unset or empty variable becomes "" and is named.
+
+    Returns the expanded text and the names of the variables that had no value
+    (the kubelet then refuses to start the container).
+    """
+    missing: list[str] = []
+    return _expand(text, env, missing), missing
+
+
+def _expand(text: str, env: Mapping[str, str], missing: list[str] | None) -> str:
     out: list[str] = []
     i = 0
     n = len(text)
@@ -29,7 +47,12 @@ def expand(text: str, env: Mapping[str, str]) -> str:
                 out.append(text[i:])
                 break
             name = text[i + 2:close]
-            out.append(env[name] if name in env else text[i:close + 1])
+            if missing is None:
+                out.append(env[name] if name in env else text[i:close + 1])
+            else:
+                if not env.get(name) and name not in missing:
+                    missing.append(name)
+                out.append(env.get(name, ""))
             i = close + 1
         else:
             out.append(ch)

@@ -11,6 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Iterable, Literal, Mapping
 
+from . import rules
 from .errors import ManifestError, Problem
 from .expand import expand
 from .load import Document
@@ -256,10 +257,7 @@ class _PodBuilder:
                              host_ip=str(p.get("hostIP") or ""),
                              name=str(p.get("name") or ""))
                         for p in raw.get("ports") or []),
-            volume_mounts=tuple(VolumeMount(volume=str(m["name"]), mount_path=str(m["mountPath"]),
-                                            read_only=bool(m.get("readOnly", False)),
-                                            sub_path=expand(str(m.get("subPath") or m.get("subPathExpr") or ""), env_map))
-                                for m in raw.get("volumeMounts") or []),
+            volume_mounts=self.mounts(raw, path, env_map),
             image_pull_policy=str(raw.get("imagePullPolicy") or default_pull_policy(image)),
             restart_policy=policy,
             resources=_resources(limits),
@@ -274,6 +272,35 @@ class _PodBuilder:
             tty=bool(raw.get("tty", False)),
             stdin=bool(raw.get("stdin", False)),
         )
+
+    def mounts(self, raw: Mapping[str, Any], path: tuple[str | int, ...],
+               env: Mapping[str, str]) -> tuple[VolumeMount, ...]:
+        """The volume mounts, each `sub_path` final: subPath as written, subPathExpr expanded from `env`.
+
+        Kubernetes expands only subPathExpr (never subPath); a result that is
+        absolute, has a `..` or uses an unset variable is refused here (the
+        kubelet refuses it when it starts the container).
+        """
+        mounts = []
+        for i, m in enumerate(raw.get("volumeMounts") or []):
+            where = path + ("volumeMounts", i)
+            sub_path, expression = str(m.get("subPath") or ""), str(m.get("subPathExpr") or "")
+            problem: str | None = None
+            if sub_path and expression:
+                where, problem = where + ("subPathExpr",), rules.SUB_PATH_EXCLUSIVE
+            elif expression:
+                where = where + ("subPathExpr",)
+                problem = rules.local_path_error(expression)
+                if problem is None:
+                    sub_path, problem = rules.expanded_sub_path(expression, env)
+            else:
+                where, problem = where + ("subPath",), rules.local_path_error(sub_path)
+            if problem:
+                self.fail(where, problem)
+                sub_path = ""
+            mounts.append(VolumeMount(volume=str(m["name"]), mount_path=str(m["mountPath"]),
+                                      read_only=bool(m.get("readOnly", False)), sub_path=sub_path))
+        return tuple(mounts)
 
     def environment(self, raw: Mapping[str, Any], path: tuple[str | int, ...]) -> tuple[tuple[str, str], ...]:
         """envFrom, then env in order, each value expanded against those before it."""
@@ -324,6 +351,17 @@ class _PodBuilder:
         self.fail(path, "this kind of valueFrom is not supported yet")
         return None
 
+    def check_files(self, source: Mapping[str, Any], path: tuple[str | int, ...]) -> None:
+        """The rules on the files of a configMap or secret volume (validation reports them first)."""
+        checks = [(path + ("defaultMode",), rules.file_mode_error(source.get("defaultMode")))]
+        for j, item in enumerate(source.get("items") or []):
+            checks += [(path + ("items", j, "path"), rules.item_path_error(str(item.get("path") or ""))),
+                       (path + ("items", j, "key"), rules.data_key_error(str(item.get("key") or ""))),
+                       (path + ("items", j, "mode"), rules.file_mode_error(item.get("mode")))]
+        for where, problem in checks:
+            if problem:
+                self.fail(where, problem)
+
     def volume(self, raw: Mapping[str, Any], where: tuple[str | int, ...]) -> Volume | None:
         path = self.spec_path + where
         name = str(raw.get("name"))
@@ -334,6 +372,10 @@ class _PodBuilder:
                           size_limit_bytes=None if limit is None else memory_to_bytes(limit))
         if "hostPath" in raw:
             host = raw["hostPath"] or {}
+            for field_name, problem in (("path", rules.host_path_error(str(host.get("path") or ""))),
+                                        ("type", rules.host_path_type_error(host.get("type")))):
+                if problem:
+                    self.fail(path + ("hostPath", field_name), problem)
             return Volume(name, "hostPath", host_path=str(host.get("path")), host_path_type=str(host.get("type") or ""))
         for kind, key, ref_key in (("ConfigMap", "configMap", "name"), ("Secret", "secret", "secretName")):
             if key in raw:
@@ -342,6 +384,7 @@ class _PodBuilder:
                 entries = self.lookup(kind, str(source.get(ref_key)), path + (key, ref_key), optional) or {}
                 default_mode = int(source.get("defaultMode", 0o644))
                 items = source.get("items")
+                self.check_files(source, path + (key,))
                 if items:
                     files = tuple((str(it["path"]), entries.get(str(it["key"]), b""), int(it.get("mode", default_mode)))
                                   for it in items if str(it["key"]) in entries)
@@ -425,6 +468,23 @@ def pod_names(documents: list[Document], namespace: str | None = None) -> list[t
         elif document.kind == "Job":
             names.append((ns, document.name))
         elif document.kind == "Deployment":
-            replicas = int((document.data.get("spec") or {}).get("replicas", 1))
+            replicas = _replicas(document)
             names.extend((ns, f"{document.name}-{i}") for i in range(replicas))
     return names
+
+
+def _replicas(document: Document) -> int:
+    """A Deployment's replicas (1 when unset); a located ManifestError beyond podcompose's limit.
+
+    `down -f` names pods from files it does not validate: `replicas: 100000000`
+    must fail here, not build a hundred million names.
+    """
+    value = (document.data.get("spec") or {}).get("replicas", 1)
+    if value is None:
+        return 1
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ManifestError([document.problem(("spec", "replicas"), "expected an integer")])
+    problem = rules.replicas_error(value)
+    if problem:
+        raise ManifestError([document.problem(("spec", "replicas"), problem)])
+    return value

@@ -18,9 +18,10 @@ import jsonschema
 from jsonschema import FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
-from .errors import Problem
+from .errors import Problem, shown
 from .load import Document, FieldPath
-from .quantity import is_quantity
+from . import rules
+from .quantity import is_quantity, parse_quantity
 
 UnknownFields = Literal["strict", "warn", "ignore"]
 
@@ -209,6 +210,59 @@ def _keyword_check(schema: dict[str, Any], key: str, memo: dict[int, Check]) -> 
     raise NotImplementedError(key)
 
 
+# --- what the schema allows but Kubernetes does not ---------------------------------------
+# A null list item (`env: [null]`), an integer beyond its Go type (`format: int32` / `int64`;
+# int64 when the schema gives none) and a quantity beyond int64 all pass JSON Schema.
+
+NULL_ITEM = "a list item may not be null (an empty '- ' entry?): remove it or give it a value"
+
+
+def value_problems(document: Document, kind: str) -> list[Problem]:
+    """The problems of values the schema of `kind` accepts and Kubernetes refuses (see above)."""
+    problems: list[Problem] = []
+    _walk(document, _inlined(kind), document.data, (), problems)
+    return problems
+
+
+def _types(node: dict[str, Any]) -> list[str]:
+    kind = node.get("type", [])
+    return kind if isinstance(kind, list) else [kind]
+
+
+def _walk(document: Document, node: Any, value: Any, path: FieldPath, problems: list[Problem]) -> None:
+    if not isinstance(node, dict):
+        return
+    if isinstance(value, dict):
+        properties = node.get("properties", {})
+        extra = node.get("additionalProperties")
+        for key, child in value.items():
+            sub = properties.get(key, extra)
+            if isinstance(sub, dict):
+                _walk(document, sub, child, path + (key,), problems)
+    elif isinstance(value, list):
+        item = node.get("items")
+        if not isinstance(item, dict):
+            return
+        for i, child in enumerate(value):
+            if child is None and "null" in _types(item):  # else the schema reports it
+                problems.append(document.problem(path + (i,), NULL_ITEM))
+            else:
+                _walk(document, item, child, path + (i,), problems)
+    elif node.get("format") == "quantity":
+        try:
+            amount = parse_quantity(value)
+        except ValueError:
+            return  # the schema reports the syntax
+        message = rules.quantity_range_error(amount, path[-1] if path and isinstance(path[-1], str) else None, value)
+        if message:
+            problems.append(document.problem(path, message))
+    elif "integer" in _types(node) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        fmt = node.get("format")
+        message = rules.integer_range_error(value, fmt if isinstance(fmt, str) else None)
+        if message:
+            problems.append(document.problem(path, message))
+
+
 # --- error translation ---------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -255,8 +309,24 @@ def _translate(document: Document, error: ValidationError,
         for name in _missing(error):
             child = path + (name,)
             yield child, document.problem(child, "required field is missing", key=True)
+    elif _is_secret_value(document, path):
+        yield path, document.problem(path, _secret_message(error))
     else:
         yield path, document.problem(path, _message(error, path))
+
+
+def _is_secret_value(document: Document, path: FieldPath) -> bool:
+    return document.kind == "Secret" and len(path) >= 1 and path[0] in ("data", "stringData")
+
+
+def _secret_message(error: ValidationError) -> str:
+    """A schema error about a Secret's value, which it never shows (not even its type's literal)."""
+    if error.validator == "type":
+        expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        wanted = " or ".join(_TYPE_NAMES.get(t, str(t)) for t in expected if t != "null")
+        hint = ": quote it" if wanted == "a string" else ""
+        return f"expected {wanted}, got a value that is not (Secret values are not shown){hint}"
+    return "a value here is not valid (Secret values are not shown)"
 
 
 def _missing(error: ValidationError) -> list[str]:
@@ -272,10 +342,10 @@ def _unknown_fields(document: Document, error: ValidationError, path: FieldPath,
         if key in known:
             continue
         child = path + (key,)
-        message = f"unknown field {str(key)!r}"
+        message = f"unknown field {shown(str(key))}"
         suggestion = suggest(str(key), known)
         if suggestion:
-            message += f"; did you mean {suggestion!r}?"
+            message += f"; did you mean {shown(suggestion)}?"
         elif unknown_fields == "warn":
             message += " (ignored)"
         yield child, document.problem(child, message, key=True, severity=severity)
@@ -333,9 +403,9 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"a boolean ({json.dumps(value)})"
     if isinstance(value, int):
-        return f"an integer ({value})"
+        return f"an integer ({_show(value)})"
     if isinstance(value, float):
-        return f"a number ({value})"
+        return f"a number ({_show(value)})"
     if isinstance(value, str):
         return f"a string ({_show(value)})"
     if isinstance(value, dict):
@@ -346,8 +416,7 @@ def describe(value: Any) -> str:
 
 
 def _show(value: Any, limit: int = 60) -> str:
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return shown(value, limit)
 
 
 def _enum_message(allowed: Any, value: Any) -> str:
@@ -356,6 +425,6 @@ def _enum_message(allowed: Any, value: Any) -> str:
     if isinstance(value, str):
         hint = suggest(value, options)
         if hint and hint != value:
-            text += f"; did you mean {hint!r}?"
+            text += f"; did you mean {shown(hint)}?"
     return text
 

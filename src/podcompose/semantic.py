@@ -14,7 +14,9 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Iterator
 
-from .errors import Problem, Severity
+from . import rules
+from .errors import Problem, Severity, shown
+from .expand import expand
 from .load import Document, FieldPath, format_path
 from .quantity import parse_quantity
 from .schema import definition_fields
@@ -44,10 +46,10 @@ def name_error(value: Any, rule: str = "subdomain") -> str | None:
     if value and len(value) <= limit and pattern.match(value):
         return None
     allowed = "lowercase letters, digits, '-' and '.'" if rule == "subdomain" else "lowercase letters, digits and '-'"
-    text = (f"{value!r} is not a valid name (DNS-1123 {rule}): use at most {limit} {allowed}, "
+    text = (f"{shown(value)} is not a valid name (DNS-1123 {rule}): use at most {limit} {allowed}, "
             "starting and ending with a letter or digit")
     fixed = _fixed_name(value, limit, rule)
-    return text + (f"; did you mean {fixed!r}?" if fixed else "")
+    return text + (f"; did you mean {shown(fixed)}?" if fixed else "")
 
 
 def _fixed_name(value: str, limit: int, rule: str) -> str | None:
@@ -62,9 +64,9 @@ def qualified_name_error(key: Any) -> str | None:
         return None
     prefix, _, name = key.rpartition("/")
     if prefix and (len(prefix) > 253 or not _SUBDOMAIN.match(prefix)):
-        return f"the prefix {prefix!r} of key {key!r} must be a DNS subdomain (e.g. example.com)"
+        return f"the prefix {shown(prefix)} of key {shown(key)} must be a DNS subdomain (e.g. example.com)"
     if not name or len(name) > 63 or not _QUALIFIED.match(name):
-        return (f"key {key!r} is not valid: the name part must be at most 63 letters, digits, "
+        return (f"key {shown(key)} is not valid: the name part must be at most 63 letters, digits, "
                 "'-', '_' or '.', starting and ending with a letter or digit")
     return None
 
@@ -74,7 +76,7 @@ def label_value_error(value: Any) -> str | None:
         return None
     if len(value) <= 63 and _QUALIFIED.match(value):
         return None
-    return (f"label value {value!r} is not valid: at most 63 letters, digits, '-', '_' or '.', "
+    return (f"label value {shown(value)} is not valid: at most 63 letters, digits, '-', '_' or '.', "
             "starting and ending with a letter or digit")
 
 
@@ -182,6 +184,8 @@ def _check_pod_fields(ctx: _Context) -> None:
 def _check_int(ctx: _Context, path: FieldPath, value: Any, low: int, high: int | None = None) -> bool:
     if not isinstance(value, int) or isinstance(value, bool):
         return False
+    if rules.integer_range_error(value, "int64"):
+        return False  # beyond its Go type: reported with the schema's checks
     if value < low or (high is not None and value > high):
         bound = f"between {low} and {high}" if high is not None else f"at least {low}"
         ctx.report(path, f"{value} is out of range: must be {bound}")
@@ -199,7 +203,7 @@ def _check_container_names(ctx: _Context, containers: list[tuple[FieldPath, dict
         if problem:
             ctx.report(path + ("name",), problem)
         if name in seen:
-            ctx.report(path + ("name",), f"duplicate container name {name!r} (also {_where(ctx, seen[name])})")
+            ctx.report(path + ("name",), f"duplicate container name {shown(name)} (also {_where(ctx, seen[name])})")
         else:
             seen[name] = path + ("name",)
 
@@ -220,7 +224,7 @@ def _check_volumes(ctx: _Context) -> dict[str, FieldPath]:
             if problem:
                 ctx.report(path + ("name",), problem)
             if name in volumes:
-                ctx.report(path + ("name",), f"duplicate volume name {name!r} (also {_where(ctx, volumes[name])})")
+                ctx.report(path + ("name",), f"duplicate volume name {shown(name)} (also {_where(ctx, volumes[name])})")
             volumes.setdefault(name, path)
         sources = [k for k, v in volume.items() if k in _volume_sources() and v is not None]
         if len(sources) > 1:
@@ -245,11 +249,40 @@ def _check_volume_source(ctx: _Context, path: FieldPath, volume: dict[str, Any])
                 kind = "ConfigMap" if source == "configMap" else "Secret"
                 _check_object_ref(ctx, path + ("projected", "sources", j, source), projection[source], kind,
                                   "name", items=True)
-    host_path = _d(volume.get("hostPath")).get("path")
-    if isinstance(host_path, str) and (".." in host_path.split("/") or not host_path):
-        ctx.report(path + ("hostPath", "path"), "must be a non-empty path without '..'")
+    _check_files(ctx, path, volume)
+    host = _d(volume.get("hostPath"))
+    if isinstance(host.get("path"), str):
+        _report_rule(ctx, path + ("hostPath", "path"), rules.host_path_error(host["path"]))
+    _report_rule(ctx, path + ("hostPath", "type"), rules.host_path_type_error(host.get("type")))
     if "emptyDir" in volume:
         _check_non_negative(ctx, path + ("emptyDir", "sizeLimit"), _d(volume["emptyDir"]).get("sizeLimit"))
+
+
+def _report_rule(ctx: _Context, path: FieldPath, message: str | None) -> None:
+    if message:
+        ctx.report(path, message)
+
+
+def _check_files(ctx: _Context, path: FieldPath, volume: dict[str, Any]) -> None:
+    """The files of configMap, secret, downwardAPI and projected volumes: item paths, keys, modes."""
+    sources: list[tuple[FieldPath, dict[str, Any]]] = [
+        (path + (name,), volume[name]) for name in ("configMap", "secret", "downwardAPI")
+        if isinstance(volume.get(name), dict)]
+    projected = _d(volume.get("projected"))
+    if projected:
+        sources.append((path + ("projected",), projected))
+        sources += [(path + ("projected", "sources", j, name), projection[name])
+                    for j, projection in _enumerate_dicts(projected.get("sources"))
+                    for name in ("configMap", "secret", "downwardAPI") if isinstance(projection.get(name), dict)]
+    for source_path, source in sources:
+        _report_rule(ctx, source_path + ("defaultMode",), rules.file_mode_error(source.get("defaultMode")))
+        for j, item in _enumerate_dicts(source.get("items")):
+            item_path = source_path + ("items", j)
+            if isinstance(item.get("path"), str):
+                _report_rule(ctx, item_path + ("path",), rules.item_path_error(item["path"]))
+            if isinstance(item.get("key"), str) and item["key"]:
+                _report_rule(ctx, item_path + ("key",), rules.data_key_error(item["key"]))
+            _report_rule(ctx, item_path + ("mode",), rules.file_mode_error(item.get("mode")))
 
 
 def _check_object_ref(ctx: _Context, path: FieldPath, ref: dict[str, Any], kind: str, name_key: str,
@@ -265,13 +298,13 @@ def _check_object_ref(ctx: _Context, path: FieldPath, ref: dict[str, Any], kind:
     keys = ctx.objects.find(kind, name, ctx.namespace)
     if keys is None and ctx.objects.namespaces(kind, name):
         elsewhere = ", ".join(ctx.objects.namespaces(kind, name))
-        ctx.report(path + (name_key,), f"{kind} {name!r} is in namespace {elsewhere}, not {ctx.namespace}")
+        ctx.report(path + (name_key,), f"{kind} {shown(name)} is in namespace {elsewhere}, not {ctx.namespace}")
         return
     if keys is None:
         known = ctx.objects.names(kind)
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
-        hint = f"; did you mean {close[0]!r}?" if close else " (add its manifest, or set optional: true)"
-        ctx.report(path + (name_key,), f"{kind} {name!r} is not defined in the loaded manifests{hint}")
+        hint = f"; did you mean {shown(close[0])}?" if close else " (add its manifest, or set optional: true)"
+        ctx.report(path + (name_key,), f"{kind} {shown(name)} is not defined in the loaded manifests{hint}")
         return
     wanted: list[tuple[FieldPath, str]] = []
     if isinstance(key, str):
@@ -282,7 +315,7 @@ def _check_object_ref(ctx: _Context, path: FieldPath, ref: dict[str, Any], kind:
     for key_path, wanted_key in wanted:
         if wanted_key not in keys:
             has = ", ".join(sorted(keys)) or "no keys"
-            ctx.report(key_path, f"{kind} {name!r} has no key {wanted_key!r} (it has: {has})")
+            ctx.report(key_path, f"{kind} {shown(name)} has no key {shown(wanted_key)} (it has: {has})")
 
 
 # --- containers -----------------------------------------------------------------------
@@ -316,8 +349,8 @@ def _check_choice(ctx: _Context, path: FieldPath, value: str, choices: tuple[str
     if value in choices:
         return True
     close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    ctx.report(path, f"{value!r} is not one of {', '.join(sorted(choices))}{hint}")
+    hint = f"; did you mean {shown(close[0])}?" if close else ""
+    ctx.report(path, f"{shown(value)} is not one of {', '.join(sorted(choices))}{hint}")
     return False
 
 
@@ -343,10 +376,10 @@ def _check_env(ctx: _Context, path: FieldPath, container: dict[str, Any]) -> Non
         name = env.get("name")
         if isinstance(name, str):
             if not name or "=" in name:
-                ctx.report(env_path + ("name",), f"{name!r} is not a valid variable name (it may not be empty "
+                ctx.report(env_path + ("name",), f"{shown(name)} is not a valid variable name (it may not be empty "
                                                  "or contain '=')")
             elif name in seen:
-                ctx.report(env_path + ("name",), f"variable {name!r} is set again (first at "
+                ctx.report(env_path + ("name",), f"variable {shown(name)} is set again (first at "
                                                  f"{_where(ctx, seen[name])}); this later value wins", "warning")
             seen.setdefault(name, env_path + ("name",))
         source = env.get("valueFrom")
@@ -369,8 +402,8 @@ def _check_env_source(ctx: _Context, path: FieldPath, source: dict[str, Any]) ->
     field_path = _d(source.get("fieldRef")).get("fieldPath")
     if isinstance(field_path, str) and field_path not in _FIELD_PATHS and not _FIELD_MAPS.match(field_path):
         close = difflib.get_close_matches(field_path, _FIELD_PATHS, n=1, cutoff=0.75)
-        hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(_FIELD_PATHS)}"
-        ctx.report(path + ("fieldRef", "fieldPath"), f"{field_path!r} is not a field a container can read; {hint}")
+        hint = f"did you mean {shown(close[0])}?" if close else f"use one of {', '.join(_FIELD_PATHS)}"
+        ctx.report(path + ("fieldRef", "fieldPath"), f"{shown(field_path)} is not a field a container can read; {hint}")
 
 
 def _check_env_from(ctx: _Context, path: FieldPath, container: dict[str, Any]) -> None:
@@ -385,25 +418,68 @@ def _check_env_from(ctx: _Context, path: FieldPath, container: dict[str, Any]) -
 
 def _check_mounts(ctx: _Context, path: FieldPath, container: dict[str, Any], volumes: dict[str, FieldPath]) -> None:
     mount_paths: dict[str, FieldPath] = {}
+    env = _StaticEnv(container)
     for i, mount in _enumerate_dicts(container.get("volumeMounts")):
         mount_path = path + ("volumeMounts", i)
         name = mount.get("name")
         if isinstance(name, str) and name not in volumes:
             close = difflib.get_close_matches(name, list(volumes), n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            ctx.report(mount_path + ("name",), f"no volume named {name!r} in {format_path(ctx.at('volumes'))}{hint}")
+            hint = f"; did you mean {shown(close[0])}?" if close else ""
+            ctx.report(mount_path + ("name",), f"no volume named {shown(name)} in {format_path(ctx.at('volumes'))}{hint}")
         target = mount.get("mountPath")
         if isinstance(target, str):
-            if not target.startswith("/"):
-                ctx.report(mount_path + ("mountPath",), f"{target!r} must be an absolute path")
+            _report_rule(ctx, mount_path + ("mountPath",), rules.mount_path_error(target))
             normal = posixpath.normpath(target) if target else target
             if normal in mount_paths:
                 ctx.report(mount_path + ("mountPath",),
-                           f"{target!r} is already mounted by {_where(ctx, mount_paths[normal])}")
+                           f"{shown(target)} is already mounted by {_where(ctx, mount_paths[normal])}")
             mount_paths.setdefault(normal, mount_path + ("mountPath",))
-        sub_path = mount.get("subPath")
-        if isinstance(sub_path, str) and (sub_path.startswith("/") or ".." in sub_path.split("/")):
-            ctx.report(mount_path + ("subPath",), f"{sub_path!r} must be a relative path without '..'")
+        _check_sub_path(ctx, mount_path, mount, env)
+
+
+def _check_sub_path(ctx: _Context, path: FieldPath, mount: dict[str, Any], env: "_StaticEnv") -> None:
+    """subPath as written; subPathExpr as written and, as far as the env is known here, expanded."""
+    sub_path, expression = mount.get("subPath"), mount.get("subPathExpr")
+    if isinstance(sub_path, str):
+        _report_rule(ctx, path + ("subPath",), rules.local_path_error(sub_path))
+    if not isinstance(expression, str) or not expression:
+        return
+    if isinstance(sub_path, str) and sub_path:
+        ctx.report(path + ("subPathExpr",), rules.SUB_PATH_EXCLUSIVE)
+        return
+    message = rules.local_path_error(expression)
+    if message is None:
+        _value, message = rules.expanded_sub_path(expression, env.for_check())
+        if message and env.may_set_anything and "does not set" in message:
+            message = None  # envFrom may set it: the model checks with the real values
+    _report_rule(ctx, path + ("subPathExpr",), message)
+
+
+class _StaticEnv:
+    """A container's env as far as validation knows it: literal values, and names set from elsewhere.
+
+    A name set by valueFrom (a ConfigMap, a Secret, a field) gets a placeholder that is one
+    harmless path component, so that `$(DIR)/..` is still refused here; what such a value
+    really expands to is checked by the model.
+    """
+
+    PLACEHOLDER = "x"
+
+    def __init__(self, container: dict[str, Any]) -> None:
+        self.values: dict[str, str] = {}
+        self.may_set_anything = bool(_l(container.get("envFrom")))
+        for _i, item in _enumerate_dicts(container.get("env")):
+            name = item.get("name")
+            if not isinstance(name, str):
+                continue
+            if item.get("valueFrom") is not None:
+                self.values[name] = self.PLACEHOLDER
+            else:
+                value = item.get("value")
+                self.values[name] = expand(value, self.values) if isinstance(value, str) else ""
+
+    def for_check(self) -> dict[str, str]:
+        return self.values
 
 
 # --- ports ----------------------------------------------------------------------------
@@ -430,10 +506,10 @@ def _check_port_name(ctx: _Context, path: FieldPath, name: Any, names: dict[str,
     if not isinstance(name, str):
         return
     if len(name) > 15 or not _PORT_NAME.match(name) or "--" in name or not re.search("[a-z]", name):
-        ctx.report(path, f"{name!r} is not a valid port name: at most 15 lowercase letters, digits and '-', "
+        ctx.report(path, f"{shown(name)} is not a valid port name: at most 15 lowercase letters, digits and '-', "
                          "with at least one letter")
     elif name in names:
-        ctx.report(path, f"duplicate port name {name!r} (also {_where(ctx, names[name])})")
+        ctx.report(path, f"duplicate port name {shown(name)} (also {_where(ctx, names[name])})")
     names.setdefault(name, path)
 
 
@@ -473,8 +549,8 @@ def _check_resource_name(ctx: _Context, path: FieldPath, name: str) -> None:
     if name in _STANDARD_RESOURCES or name.startswith("hugepages-") or "/" in name:
         return
     close = difflib.get_close_matches(name, _STANDARD_RESOURCES, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else " (or a domain-qualified name like example.com/gpu)"
-    ctx.report(path, f"{name!r} is not a resource: use cpu, memory, ephemeral-storage, pids or hugepages-<size>{hint}",
+    hint = f"; did you mean {shown(close[0])}?" if close else " (or a domain-qualified name like example.com/gpu)"
+    ctx.report(path, f"{shown(name)} is not a resource: use cpu, memory, ephemeral-storage, pids or hugepages-<size>{hint}",
                key=True)
 
 
