@@ -425,7 +425,8 @@ def _check_mounts(ctx: _Context, path: FieldPath, container: dict[str, Any], vol
         if isinstance(name, str) and name not in volumes:
             close = difflib.get_close_matches(name, list(volumes), n=1, cutoff=0.6)
             hint = f"; did you mean {shown(close[0])}?" if close else ""
-            ctx.report(mount_path + ("name",), f"no volume named {shown(name)} in {format_path(ctx.at('volumes'))}{hint}")
+            ctx.report(mount_path + ("name",),
+                       f"no volume named {shown(name)} in {format_path(ctx.at('volumes'))}{hint}")
         target = mount.get("mountPath")
         if isinstance(target, str):
             _report_rule(ctx, mount_path + ("mountPath",), rules.mount_path_error(target))
@@ -550,7 +551,8 @@ def _check_resource_name(ctx: _Context, path: FieldPath, name: str) -> None:
         return
     close = difflib.get_close_matches(name, _STANDARD_RESOURCES, n=1, cutoff=0.6)
     hint = f"; did you mean {shown(close[0])}?" if close else " (or a domain-qualified name like example.com/gpu)"
-    ctx.report(path, f"{shown(name)} is not a resource: use cpu, memory, ephemeral-storage, pids or hugepages-<size>{hint}",
+    ctx.report(path, f"{shown(name)} is not a resource: use cpu, memory, ephemeral-storage, pids or "
+                     f"hugepages-<size>{hint}",
                key=True)
 
 

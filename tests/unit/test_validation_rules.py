@@ -287,7 +287,8 @@ def test_replicas_have_a_documented_limit_and_never_hang() -> None:
 # --- integers and quantities -----------------------------------------------------------
 
 def test_integers_beyond_their_go_type_are_refused() -> None:
-    text = POD + "    securityContext: {runAsUser: 9223372036854775808}\n  terminationGracePeriodSeconds: -9223372036854775809\n"
+    text = POD + ("    securityContext: {runAsUser: 9223372036854775808}\n"
+                  "  terminationGracePeriodSeconds: -9223372036854775809\n")
     assert errors(text) == [
         "pod.yaml:11:34: spec.containers[0].securityContext.runAsUser: 9223372036854775808 is out of range: this "
         "field is an int64 (-9223372036854775808 to 9223372036854775807)",
