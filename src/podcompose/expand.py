@@ -58,3 +58,26 @@ def _expand(text: str, env: Mapping[str, str], missing: list[str] | None) -> str
             out.append(ch)
             i += 1
     return "".join(out)
+
+
+def referenced(text: str, env: Mapping[str, str]) -> set[str]:
+    """The names whose values `expand(text, env)` substitutes (escaped `$$(VAR)` is none)."""
+    names: set[str] = set()
+    i = 0
+    n = len(text)
+    while i < n - 1:
+        if text[i] != "$":
+            i += 1
+        elif text[i + 1] == "$":
+            i += 2
+        elif text[i + 1] == "(":
+            close = text.find(")", i + 2)
+            if close == -1:
+                break
+            name = text[i + 2:close]
+            if name in env:
+                names.add(name)
+            i = close + 1
+        else:
+            i += 1
+    return names

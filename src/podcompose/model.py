@@ -13,7 +13,7 @@ from typing import Any, Iterable, Literal, Mapping
 
 from . import rules
 from .errors import ManifestError, Problem
-from .expand import expand
+from .expand import expand, referenced
 from .load import Document
 from .quantity import cpu_to_nano, memory_to_bytes
 
@@ -85,6 +85,12 @@ class Container:
     security: SecurityContext = SecurityContext()
     tty: bool = False
     stdin: bool = False
+    # Where values came from, for redaction (podcompose.redact): the env names whose values came
+    # from a Secret (directly or through $(VAR) expansion), and command/args as they may be shown,
+    # with each argument that expanded a secret variable left as written (None: same as command/args).
+    secret_env: tuple[str, ...] = ()
+    shown_command: tuple[str, ...] | None = None
+    shown_args: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,6 @@ class Pod:
     host_network: bool = False
     labels: tuple[tuple[str, str], ...] = ()
     source: str = ""
-    secret_values: tuple[str, ...] = ()    # to redact wherever the pod is printed
 
     @property
     def all_containers(self) -> tuple[Container, ...]:
@@ -184,7 +189,6 @@ class _PodBuilder:
         self.namespace = namespace
         self.objects = objects
         self.problems: list[Problem] = []
-        self.secret_values: set[str] = set()
 
     def fail(self, path: tuple[str | int, ...], message: str) -> None:
         self.problems.append(self.document.problem(path, message))
@@ -193,8 +197,6 @@ class _PodBuilder:
                optional: bool) -> dict[str, bytes] | None:
         table = self.objects.config_maps if kind == "ConfigMap" else self.objects.secrets
         found = table.get((self.namespace, ref_name))
-        if found is not None and kind == "Secret":
-            self.secret_values.update(v.decode(errors="replace") for v in found.values() if v.strip())
         if found is None and not optional:
             self.fail(path, f"{kind} {ref_name!r} is not defined in the loaded files")
         return found
@@ -222,7 +224,6 @@ class _PodBuilder:
             host_network=bool(spec.get("hostNetwork", False)),
             labels=labels,
             source=self.document.source,
-            secret_values=tuple(sorted(self.secret_values)),
         )
 
     def container(self, raw: Mapping[str, Any], where: tuple[str | int, ...], pod_policy: str,
@@ -236,10 +237,16 @@ class _PodBuilder:
                 role, policy = "sidecar", "Always"
             else:
                 role, policy = "init", "Never"
-        env = self.environment(raw, path)
+        env, secret_env = self.environment(raw, path)
         env_map = dict(env)
         command = raw.get("command")
         args = raw.get("args")
+        secret_map = {k: v for k, v in env_map.items() if k in secret_env}
+
+        def shown(items: Any) -> tuple[str, ...] | None:
+            if items is None or not any(referenced(str(a), secret_map) for a in items):
+                return None
+            return tuple(str(a) if referenced(str(a), secret_map) else expand(str(a), env_map) for a in items)
         security = raw.get("securityContext") or {}
         capabilities = security.get("capabilities") or {}
         limits = (raw.get("resources") or {}).get("limits") or {}
@@ -271,6 +278,9 @@ class _PodBuilder:
             ),
             tty=bool(raw.get("tty", False)),
             stdin=bool(raw.get("stdin", False)),
+            secret_env=tuple(sorted(secret_env)),
+            shown_command=shown(command),
+            shown_args=shown(args),
         )
 
     def mounts(self, raw: Mapping[str, Any], path: tuple[str | int, ...],
@@ -302,9 +312,14 @@ class _PodBuilder:
                                       read_only=bool(m.get("readOnly", False)), sub_path=sub_path))
         return tuple(mounts)
 
-    def environment(self, raw: Mapping[str, Any], path: tuple[str | int, ...]) -> tuple[tuple[str, str], ...]:
-        """envFrom, then env in order, each value expanded against those before it."""
+    def environment(self, raw: Mapping[str, Any],
+                    path: tuple[str | int, ...]) -> tuple[tuple[tuple[str, str], ...], set[str]]:
+        """envFrom, then env in order, each value expanded against those before it.
+
+        Also the names whose values came from a Secret, directly or by expanding one.
+        """
         env: dict[str, str] = {}
+        secret: set[str] = set()
         for i, source in enumerate(raw.get("envFrom") or []):
             prefix = str(source.get("prefix") or "")
             for kind, key in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
@@ -314,6 +329,7 @@ class _PodBuilder:
                                           bool(ref.get("optional", False))) or {}
                     for k, v in entries.items():
                         env[prefix + k] = v.decode(errors="replace")
+                        (secret.add if kind == "Secret" else secret.discard)(prefix + k)
         for i, item in enumerate(raw.get("env") or []):
             name = str(item.get("name"))
             value_from = item.get("valueFrom")
@@ -322,9 +338,13 @@ class _PodBuilder:
                 if value is None:
                     continue
                 env[name] = value
+                (secret.add if value_from.get("secretKeyRef") else secret.discard)(name)
             else:
-                env[name] = expand(str(item.get("value") if item.get("value") is not None else ""), env)
-        return tuple(env.items())
+                written = str(item.get("value") if item.get("value") is not None else "")
+                from_secret = bool(referenced(written, {k: v for k, v in env.items() if k in secret}))
+                env[name] = expand(written, env)
+                (secret.add if from_secret else secret.discard)(name)
+        return tuple(env.items()), secret
 
     def env_value_from(self, value_from: Mapping[str, Any], path: tuple[str | int, ...]) -> str | None:
         for kind, key in (("ConfigMap", "configMapKeyRef"), ("Secret", "secretKeyRef")):

@@ -14,6 +14,7 @@ ORDER = PREFIX + "order"
 SOURCE = PREFIX + "source"
 VOLUME = PREFIX + "volume"
 GRACE = PREFIX + "grace-seconds"
+SHOWN_COMMAND = PREFIX + "shown-command"   # describe's command when the real one holds a secret
 
 PAUSE_CONTAINER = "POD"   # as the kubelet names the sandbox; no Kubernetes name is upper case
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from . import naming
+from . import naming, redact
 from .model import Container, Pod, Port, Volume
 
 CONFIG_VOLUME_KINDS = ("configMap", "secret")
@@ -136,6 +136,8 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
         "ipc_mode": f"container:{pause}",
         "detach": True,
     }
+    if (shown := redact.command_label(container)) is not None:
+        args["labels"][naming.SHOWN_COMMAND] = shown   # never a secret value: arguments as written
     if pod.share_process_namespace:
         args["pid_mode"] = f"container:{pause}"
     if container.working_dir:

@@ -10,9 +10,23 @@ from ..errors import EXIT_USAGE, EXIT_USER, PodcomposeError
 def _enable_debug_logging() -> None:
     import logging
 
+    from ..redact import LogFilter
+
     logging.basicConfig(level=logging.DEBUG, format="debug: %(name)s: %(message)s", stream=sys.stderr)
+    for handler in logging.getLogger().handlers:   # Docker calls carry env values: secrets never pass
+        handler.addFilter(LogFilter())
     for name in ("docker", "urllib3"):
         logging.getLogger(name).setLevel(logging.DEBUG)
+
+
+def _print_traceback() -> None:
+    """--debug: the traceback, with every Secret value taken out (podcompose.redact)."""
+    import traceback
+
+    from ..redact import text
+
+    sys.stderr.write(text(traceback.format_exc()))
+    sys.stderr.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return VERBS[args.verb](args, ui)
     except PodcomposeError as error:
         if args.debug:
-            raise
+            _print_traceback()
         ui.error(error.message, error.detail)
         return error.exit_code
     except KeyboardInterrupt:
@@ -58,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as error:  # a bug in podcompose: one line, and how to see more
         if args.debug:
-            raise
+            _print_traceback()
+            return EXIT_USER
         ui.error(f"internal error: {type(error).__name__}: {error} (run with --debug for the traceback)")
         return EXIT_USER
 

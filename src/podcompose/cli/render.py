@@ -1,32 +1,13 @@
 """Turn plans and observed pods into tables, text and stable JSON/YAML shapes."""
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
-from .. import translate
+from .. import redact, translate
 from ..model import Pod
 from ..plan import CreateVolume, EnsureImage, Plan, RemovePod, RunInit, RunPause, StartContainer
 from ..state import ObservedPod
 from .ui import UI
-
-
-REDACTED = "<redacted>"
-
-
-def redact(value: Any, secrets: tuple[str, ...]) -> Any:
-    """`value` with every Secret value in it replaced, however deep."""
-    if not secrets:
-        return value
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, REDACTED)
-        return value
-    if isinstance(value, dict):
-        return {k: redact(v, secrets) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [redact(v, secrets) for v in value]
-    return value
 
 
 def _step_data(plan: Plan, step: Any) -> dict[str, Any]:
@@ -40,10 +21,11 @@ def _step_data(plan: Plan, step: Any) -> dict[str, Any]:
     elif isinstance(step, RunPause):
         data["docker"] = translate.pause_create_args(plan.pod, step.image, plan.spec_hash, step.default_host_ip)
     elif isinstance(step, (RunInit, StartContainer)):
-        data["docker"] = translate.container_create_args(plan.pod, step.container, plan.spec_hash)
+        data["docker"] = redact.docker_args(
+            step.container, translate.container_create_args(plan.pod, step.container, plan.spec_hash))
     if "docker" in data:
         data["docker"] = {k: v for k, v in data["docker"].items() if k not in ("labels", "detach")}
-    return redact(data, plan.pod.secret_values)
+    return redact.data(data)
 
 
 def plan_as_data(plans: list[Plan]) -> list[dict[str, Any]]:
@@ -106,17 +88,7 @@ def pods_table(pods: list[ObservedPod]) -> tuple[list[str], list[list[str]]]:
 
 
 def pods_config(pods: list[Pod]) -> list[dict[str, Any]]:
-    def clean(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [clean(v) for v in value]
-        if isinstance(value, bytes):
-            return f"<{len(value)} bytes>"
-        return value
-
-    return [redact(clean(asdict(p)) | {"secret_values": f"<{len(p.secret_values)} values>"}, p.secret_values)
-            for p in pods]
+    return [redact.data(redact.pod_view(p)) for p in pods]
 
 
 def describe_data(pod: ObservedPod, events: list[dict[str, Any]]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from .. import redact
 from ..events import Event
 
 PREFIX_COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_red", "bright_cyan", "bright_magenta")
@@ -20,7 +21,7 @@ def is_plain(stream: TextIO) -> bool:
 
 
 class UI:
-    """Everything podcompose shows a person goes through here."""
+    """Everything podcompose shows a person goes through here (and through podcompose.redact's free-text rule)."""
 
     def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
         self.out_stream = out or sys.stdout
@@ -37,21 +38,22 @@ class UI:
 
     # messages -----------------------------------------------------------------
     def info(self, message: str) -> None:
-        self.err.print(Text(message))
+        self.err.print(Text(redact.text(message)))
 
     def warn(self, message: str) -> None:
-        self.err.print(Text("warning: ", style="yellow bold") + Text(message))
+        self.err.print(Text("warning: ", style="yellow bold") + Text(redact.text(message)))
 
     def error(self, message: str, detail: str = "") -> None:
-        self.err.print(Text("error: ", style="red bold") + Text(message))
+        self.err.print(Text("error: ", style="red bold") + Text(redact.text(message)))
         if detail:
-            self.err.print(Text(detail, style="dim"))
+            self.err.print(Text(redact.text(detail), style="dim"))
 
     def print(self, text: str) -> None:
-        self.out.print(Text(text))
+        self.out.print(Text(redact.text(text)))
 
     def data(self, value: Any, fmt: str) -> None:
         """Machine-readable output: never styled, never wrapped."""
+        value = redact.data(value)
         if fmt == "json":
             self.out_stream.write(json.dumps(value, indent=2, sort_keys=False) + "\n")
         else:
@@ -60,6 +62,7 @@ class UI:
         self.out_stream.flush()
 
     def table(self, columns: list[str], rows: list[list[str]]) -> None:
+        rows = [[redact.text(cell) for cell in row] for row in rows]
         if self.plain:
             widths = [max(len(c), *(len(r[i]) for r in rows)) if rows else len(c) for i, c in enumerate(columns)]
             lines = [columns] + rows

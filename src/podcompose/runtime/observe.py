@@ -1,6 +1,7 @@
 """Observe: find every podcompose object in Docker by its labels."""
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 import docker
@@ -25,6 +26,18 @@ def _ports(attrs: dict) -> tuple[str, ...]:
                         for port, items in bindings.items() for b in items or []))
 
 
+def _command(config: dict, labels: dict) -> tuple[str, ...]:
+    """entrypoint + cmd as Docker runs them; arguments that expanded a secret as written."""
+    entrypoint, cmd = config.get("Entrypoint") or [], config.get("Cmd") or []
+    try:
+        shown = json.loads(labels[naming.SHOWN_COMMAND])
+        entrypoint = entrypoint if shown.get("command") is None else list(shown["command"])
+        cmd = cmd if shown.get("args") is None else list(shown["args"])
+    except (KeyError, ValueError, TypeError, AttributeError):
+        pass
+    return tuple(str(a) for a in entrypoint + cmd)
+
+
 def _observed_container(attrs: dict) -> ObservedContainer:
     labels = attrs["Config"].get("Labels") or {}
     state = attrs.get("State") or {}
@@ -44,7 +57,7 @@ def _observed_container(attrs: dict) -> ObservedContainer:
         created_at=attrs.get("Created", ""),
         finished_at=state.get("FinishedAt", ""),
         oom_killed=bool(state.get("OOMKilled", False)),
-        command=tuple((config.get("Entrypoint") or []) + (config.get("Cmd") or [])),
+        command=_command(config, labels),
         mounts=_mounts(attrs),
         ports=_ports(attrs),
         env_names=tuple(sorted(e.split("=", 1)[0] for e in config.get("Env") or [])),
