@@ -15,6 +15,7 @@ from . import rules
 from .errors import ManifestError, Problem
 from .expand import expand, referenced
 from .load import Document
+from .probes_model import PROBE_FIELDS, HandlerError, Lifecycle, Probe, lifecycle_from_manifest, probe_from_manifest
 from .quantity import cpu_to_nano, memory_to_bytes
 
 Role = Literal["pause", "init", "sidecar", "app"]
@@ -92,6 +93,14 @@ class Container:
     shown_command: tuple[str, ...] | None = None
     shown_args: tuple[str, ...] | None = None
 
+    liveness_probe: Probe | None = None
+    readiness_probe: Probe | None = None
+    startup_probe: Probe | None = None
+    lifecycle: Lifecycle = Lifecycle()
+
+    def spec_hash(self) -> str:
+        """A digest of this container's spec; each attempt is labelled with it (as the kubelet does)."""
+        return _digest(asdict(self))
 
 @dataclass(frozen=True)
 class Pod:
@@ -106,6 +115,7 @@ class Pod:
     share_process_namespace: bool = False
     host_network: bool = False
     labels: tuple[tuple[str, str], ...] = ()
+    active_deadline_seconds: int | None = None
     source: str = ""
 
     @property
@@ -127,6 +137,20 @@ class Pod:
         payload = asdict(replace(self, source=""))
         text = json.dumps(payload, sort_keys=True, default=_json_default)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def sandbox_hash(self) -> str:
+        """A digest of what the pause container and the pod's initialization are made of.
+
+        When it changes the whole pod is recreated; a change to one app container or sidecar
+        only restarts that container (its own `Container.spec_hash`)."""
+        pod_level = asdict(replace(self, source="", labels=(), containers=(), init_containers=()))
+        init = [c.spec_hash() for c in self.init_containers if c.role == "init"]
+        return _digest({"pod": pod_level, "init": init})
+
+
+def _digest(payload: Any) -> str:
+    text = json.dumps(payload, sort_keys=True, default=_json_default)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _json_default(value: Any) -> Any:
@@ -204,10 +228,13 @@ class _PodBuilder:
     def build(self, spec: Mapping[str, Any], metadata: Mapping[str, Any]) -> Pod:
         restart_policy = str(spec.get("restartPolicy") or "Always")
         grace = spec.get("terminationGracePeriodSeconds")
-        init = tuple(self.container(c, ("initContainers", i), restart_policy, init=True)
+        init = tuple(self.with_handlers(self.container(c, ("initContainers", i), restart_policy, init=True),
+                                        c, ("initContainers", i))
                      for i, c in enumerate(spec.get("initContainers") or []))
-        apps = tuple(self.container(c, ("containers", i), restart_policy, init=False)
+        apps = tuple(self.with_handlers(self.container(c, ("containers", i), restart_policy, init=False),
+                                        c, ("containers", i))
                      for i, c in enumerate(spec.get("containers") or []))
+        deadline = spec.get("activeDeadlineSeconds")
         volumes = tuple(v for i, raw in enumerate(spec.get("volumes") or [])
                         if (v := self.volume(raw, ("volumes", i))) is not None)
         labels = tuple(sorted((str(k), str(v)) for k, v in (metadata.get("labels") or {}).items()))
@@ -223,8 +250,27 @@ class _PodBuilder:
             share_process_namespace=bool(spec.get("shareProcessNamespace", False)),
             host_network=bool(spec.get("hostNetwork", False)),
             labels=labels,
+            active_deadline_seconds=None if deadline is None else int(deadline),
             source=self.document.source,
         )
+
+    def with_handlers(self, container: Container, raw: Mapping[str, Any],
+                      where: tuple[str | int, ...]) -> Container:
+        """`container` with its probes and lifecycle hooks (named ports resolved)."""
+        ports = [(p.name, p.container_port) for p in container.ports]
+        found: dict[str, Any] = {}
+        try:
+            for kind, key in PROBE_FIELDS:
+                found[f"{kind}_probe"] = probe_from_manifest(raw.get(key), ports)
+        except HandlerError as error:
+            self.fail(self.spec_path + where + (key,) + error.field, str(error))
+            return container
+        try:
+            found["lifecycle"] = lifecycle_from_manifest(raw.get("lifecycle"), ports)
+        except HandlerError as error:
+            self.fail(self.spec_path + where + ("lifecycle",) + error.field, str(error))
+            return container
+        return replace(container, **found)
 
     def container(self, raw: Mapping[str, Any], where: tuple[str | int, ...], pod_policy: str,
                   *, init: bool) -> Container:
