@@ -15,6 +15,15 @@ SOURCE = PREFIX + "source"
 VOLUME = PREFIX + "volume"
 GRACE = PREFIX + "grace-seconds"
 SHOWN_COMMAND = PREFIX + "shown-command"   # describe's command when the real one holds a secret
+# The node agent's labels on each attempt and sandbox (podcompose.agent.labels reads and writes them)
+CONTAINER_HASH = PREFIX + "container-hash"   # Container.spec_hash() of an attempt
+SANDBOX_HASH = PREFIX + "sandbox-hash"       # Pod.sandbox_hash() of a pause container
+RESTART_COUNT = PREFIX + "restart-count"
+ATTEMPT = PREFIX + "attempt"
+SANDBOX_ID = PREFIX + "sandbox-id"           # the pause container an attempt joined
+BACKOFF_SECONDS = PREFIX + "backoff-seconds"
+BACKOFF_SINCE = PREFIX + "backoff-since"
+POD_STARTED_AT = PREFIX + "pod-started-at"
 
 PAUSE_CONTAINER = "POD"   # as the kubelet names the sandbox; no Kubernetes name is upper case
 
