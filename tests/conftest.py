@@ -81,6 +81,18 @@ def remove_labelled(pod: str) -> None:
         subprocess.run(["docker", "rm", "-f", *containers], capture_output=True)
     if volumes:
         subprocess.run(["docker", "volume", "rm", "-f", *volumes], capture_output=True)
+    remove_staging(pod)
+
+
+def remove_staging(pod: str) -> None:
+    """The pod's subPath staging mounts, which `down` removes but `docker rm` cannot."""
+    from podcompose.runtime import subpath
+
+    root = Path(subpath.STAGING_ROOT)
+    if os.geteuid() == 0 and root.is_dir():
+        for namespace in os.listdir(root):
+            if (root / namespace / pod).exists():
+                subpath.clean_pod(namespace, pod)
 
 
 @pytest.fixture

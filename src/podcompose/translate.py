@@ -6,6 +6,7 @@ Docker, so the output can be snapshot-tested and printed by `--dry-run`.
 """
 from __future__ import annotations
 
+import posixpath
 from typing import Any, Mapping
 
 from . import naming, redact
@@ -14,18 +15,40 @@ from .model import Container, Pod, Port, Volume
 CONFIG_VOLUME_KINDS = ("configMap", "secret")
 
 
+TMPFS_HOLDER = "/.podcompose/volumes"   # where the pause container holds the pod's tmpfs volumes
+
+
+def is_tmpfs(volume: Volume) -> bool:
+    """A volume kept in memory: a Memory emptyDir, and every secret volume (as a kubelet keeps them)."""
+    return (volume.kind == "emptyDir" and volume.medium == "Memory") or volume.kind == "secret"
+
+
 def volume_create_args(pod: Pod, volume: Volume, spec_hash: str) -> dict[str, Any]:
     labels = naming.pod_labels(pod.namespace, pod.name) | {
         naming.VOLUME: volume.name, naming.SPEC_HASH: spec_hash}
     args: dict[str, Any] = {"name": naming.volume_name(pod.namespace, pod.name, volume.name),
                             "driver": "local", "labels": labels}
-    if volume.kind == "emptyDir" and volume.medium == "Memory":
-        # A shared tmpfs: Docker's own tmpfs mounts are private to one container.
+    if is_tmpfs(volume):
+        # A shared tmpfs: Docker's own tmpfs mounts are private to one container. The local driver
+        # mounts it while some container uses it: the pause container holds it for the pod's life.
         options = {"type": "tmpfs", "device": "tmpfs"}
         if volume.size_limit_bytes:
             options["o"] = f"size={volume.size_limit_bytes}"
         args["driver_opts"] = options
     return args
+
+
+def tmpfs_holder_mounts(pod: Pod) -> list[dict[str, Any]]:
+    """The pause container's mounts of the pod's tmpfs volumes, so that they outlive any other container.
+
+    Without a holder the local driver unmounts a tmpfs volume (and loses its
+    files) whenever no running container uses it: between an init container and
+    the apps, or while the only user restarts. It is also how a secret volume is
+    filled: through the running pause container, while the tmpfs is mounted.
+    """
+    return [{"Type": "volume", "Source": naming.volume_name(pod.namespace, pod.name, v.name),
+             "Target": f"{TMPFS_HOLDER}/{v.name}", "ReadOnly": False, "VolumeOptions": {"NoCopy": True}}
+            for v in pod.volumes if is_tmpfs(v)]
 
 
 def _container_labels(pod: Pod, container: str, role: str, order: int, spec_hash: str) -> dict[str, str]:
@@ -66,6 +89,9 @@ def pause_create_args(pod: Pod, image: str, spec_hash: str, default_host_ip: str
         bindings = _port_bindings(pod.ports, default_host_ip)
         if bindings:
             args["ports"] = bindings
+    holders = tmpfs_holder_mounts(pod)
+    if holders:
+        args["mounts"] = holders
     return args
 
 
@@ -76,32 +102,60 @@ def _restart_policy(container: Container) -> dict[str, Any] | None:
     return {"Name": name} if name else None
 
 
-def _mounts(pod: Pod, container: Container, volume_paths: Mapping[str, str]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Docker mounts for a container's volumeMounts: (Mounts entries, Binds strings)."""
+def staged_mounts(pod: Pod, container: Container, volume_subpath: bool = False) -> list[tuple[int, Volume, str]]:
+    """(mount index, volume, subPath) of the mounts whose subPath the runtime must stage itself.
+
+    Engines with volume subpaths (API 1.45+, `volume_subpath`) open a named
+    volume's subPath safely themselves; a hostPath bind has no such option.
+    """
+    volumes = {v.name: v for v in pod.volumes}
+    staged = []
+    for index, mount in enumerate(container.volume_mounts):
+        volume = volumes[mount.volume]
+        if mount.sub_path and (volume.kind == "hostPath" or not volume_subpath):
+            staged.append((index, volume, mount.sub_path))
+    return staged
+
+
+def staged_placeholder(volume: Volume, sub_path: str) -> str:
+    """What `--dry-run` shows for a bind source that only exists once staged."""
+    return f"<subPath {sub_path} of volume {volume.name}, staged at start>"
+
+
+def host_source(volume: Volume) -> str:
+    """The bind source of a hostPath volume: normalised, and `/` stays `/`."""
+    return posixpath.normpath(volume.host_path) if volume.host_path else ""
+
+
+def _mounts(pod: Pod, container: Container, staged: Mapping[int, str],
+            volume_subpath: bool) -> list[dict[str, Any]]:
+    """Docker Mounts entries (never `src:dst:mode` strings: a `:` in a path cannot corrupt them)."""
     volumes = {v.name: v for v in pod.volumes}
     mounts: list[dict[str, Any]] = []
-    binds: list[str] = []
-    for mount in container.volume_mounts:
+    for index, mount in enumerate(container.volume_mounts):
         volume = volumes[mount.volume]
         read_only = mount.read_only or volume.kind in CONFIG_VOLUME_KINDS
-        mode = "ro" if read_only else "rw"
-        if volume.kind == "hostPath":
-            source = volume.host_path.rstrip("/") + ("/" + mount.sub_path if mount.sub_path else "")
-            binds.append(f"{source}:{mount.mount_path}:{mode}")
-        elif mount.sub_path:
-            # Engines before API 1.45 have no volume subpath: bind the directory inside the volume.
-            base = volume_paths.get(volume.name, f"<{volume.name}>")
-            binds.append(f"{base}/{mount.sub_path}:{mount.mount_path}:{mode}")
+        if mount.sub_path and (volume.kind == "hostPath" or not volume_subpath):
+            # The directory (or file) opened without following links, bound onto a staging path.
+            mounts.append({"Type": "bind", "Source": staged.get(index) or staged_placeholder(volume, mount.sub_path),
+                           "Target": mount.mount_path, "ReadOnly": read_only})
+        elif volume.kind == "hostPath":
+            # Docker's default propagation (rprivate, rslave for a source holding the daemon's root, such as `/`)
+            mounts.append({"Type": "bind", "Source": host_source(volume), "Target": mount.mount_path,
+                           "ReadOnly": read_only})
         else:
+            # A Kubernetes emptyDir starts empty: never copy the image's files into it.
+            options: dict[str, Any] = {"NoCopy": True}
+            if mount.sub_path:
+                options["Subpath"] = mount.sub_path     # API 1.45+: the engine opens it without following links
             mounts.append({
                 "Type": "volume",
                 "Source": naming.volume_name(pod.namespace, pod.name, volume.name),
                 "Target": mount.mount_path,
                 "ReadOnly": read_only,
-                # A Kubernetes emptyDir starts empty: never copy the image's files into it.
-                "VolumeOptions": {"NoCopy": True},
+                "VolumeOptions": options,
             })
-    return mounts, binds
+    return mounts
 
 
 def _user(container: Container) -> str | None:
@@ -114,16 +168,18 @@ def _user(container: Container) -> str | None:
 
 
 def container_create_args(pod: Pod, container: Container, spec_hash: str,
-                          volume_paths: Mapping[str, str] | None = None) -> dict[str, Any]:
+                          staged: Mapping[int, str] | None = None, *, volume_subpath: bool = False) -> dict[str, Any]:
     """An init, sidecar or app container joined to the pod's pause container.
 
     Kubernetes `command` replaces ENTRYPOINT and drops the image CMD (Docker
     ignores the image CMD whenever an entrypoint is given); `args` alone
     replaces CMD. An unset command stays None: `[]` would clear ENTRYPOINT.
+    `staged` maps a volumeMount's index to the staging path of its subPath;
+    `volume_subpath` says the engine has volume subpaths (API 1.45+).
     """
     pause = naming.container_name(pod.namespace, pod.name, naming.PAUSE_CONTAINER)
     order = pod.all_containers.index(container) + 1
-    mounts, binds = _mounts(pod, container, volume_paths or {})
+    mounts = _mounts(pod, container, staged or {}, volume_subpath)
     security = container.security
     args: dict[str, Any] = {
         "image": container.image,
@@ -144,8 +200,6 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
         args["working_dir"] = container.working_dir
     if mounts:
         args["mounts"] = mounts
-    if binds:
-        args["volumes"] = binds
     restart = _restart_policy(container)
     if restart:
         args["restart_policy"] = restart
@@ -173,13 +227,15 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
 VOLUME_ARCHIVE_ROOT = "data"   # the helper container mounts the volume at /data; archives unpack at /
 
 
-def volume_archive(volume: Volume) -> bytes | None:
-    """A tar to unpack at / in a helper container that mounts the volume at /data.
+def volume_archive(volume: Volume, root: str = VOLUME_ARCHIVE_ROOT) -> bytes | None:
+    """A tar whose top directory `root` is the volume, built in memory (never a file on disk).
 
-    An emptyDir is world-writable as in Kubernetes (Docker makes a new volume
-    0755 root, which a non-root container cannot write); a configMap or secret
-    volume holds its files with their modes. A Memory emptyDir needs nothing:
-    its tmpfs is 1777 already, and would not keep files between mounts.
+    Unpacked at / in a helper container that mounts the volume at /data, or, for
+    a tmpfs volume, at TMPFS_HOLDER in the pause container that holds it (root
+    the volume's name). An emptyDir is world-writable as in Kubernetes (Docker
+    makes a new volume 0755 root, which a non-root container cannot write); a
+    configMap or secret volume holds its files with their modes, owned by root.
+    A Memory emptyDir needs nothing: its tmpfs is 1777 already.
     """
     import io
     import tarfile
@@ -196,7 +252,7 @@ def volume_archive(volume: Volume) -> bytes | None:
             info.mode = mode
             tar.addfile(info)
 
-        directory(VOLUME_ARCHIVE_ROOT, 0o777 if volume.kind == "emptyDir" else 0o755)
+        directory(root, 0o777 if volume.kind == "emptyDir" else 0o755)
         made: set[str] = set()
         for path, content, mode in volume.files:
             parts = path.split("/")[:-1]
@@ -204,8 +260,8 @@ def volume_archive(volume: Volume) -> bytes | None:
                 name = "/".join(parts[:i])
                 if name not in made:
                     made.add(name)
-                    directory(f"{VOLUME_ARCHIVE_ROOT}/{name}", 0o755)
-            info = tarfile.TarInfo(f"{VOLUME_ARCHIVE_ROOT}/{path}")
+                    directory(f"{root}/{name}", 0o755)
+            info = tarfile.TarInfo(f"{root}/{path}")
             info.size = len(content)
             info.mode = mode
             tar.addfile(info, io.BytesIO(content))

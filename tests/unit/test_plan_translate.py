@@ -124,14 +124,17 @@ def test_pause_args_own_hostname_ports_and_shareable_ipc() -> None:
 
 def test_container_args_join_the_pause_container() -> None:
     p = pod()
-    app = container_create_args(p, p.container("app"), "h", {"work": "/var/lib/docker/volumes/web_work/_data"})
+    app = container_create_args(p, p.container("app"), "h", {1: "/run/podcompose/subpath/default/web/app/1"})
     assert app["network_mode"] == "container:web_POD" and app["ipc_mode"] == "container:web_POD"
     assert "ports" not in app and "hostname" not in app
     assert app["entrypoint"] is None and app["command"] == ["-g", "daemon off;"]
     assert app["environment"] == {"MODE": "daemon off;"}
     assert app["mounts"] == [{"Type": "volume", "Source": "web_work", "Target": "/usr/share/nginx/html",
-                              "ReadOnly": True, "VolumeOptions": {"NoCopy": True}}]
-    assert app["volumes"] == ["/var/lib/docker/volumes/web_work/_data/conf:/conf:rw"]
+                              "ReadOnly": True, "VolumeOptions": {"NoCopy": True}},
+                             # the subPath: its staging path (opened without following links), never a bind string
+                             {"Type": "bind", "Source": "/run/podcompose/subpath/default/web/app/1", "Target": "/conf",
+                              "ReadOnly": False}]
+    assert "volumes" not in app
     assert app["nano_cpus"] == 500_000_000 and app["mem_limit"] == 64 * 1024 * 1024
     assert app["user"] == "1000:3000"
     assert app["restart_policy"] == {"Name": "unless-stopped"}

@@ -8,6 +8,7 @@ import docker.errors
 
 from ..events import Event, EventSink
 from ..state import ObservedContainer, ObservedPod
+from . import subpath
 from .client import docker_errors
 
 MIN_GRACE_SECONDS = 2
@@ -30,9 +31,20 @@ def _stop_all(client: docker.DockerClient, containers: list[ObservedContainer], 
             list(pool.map(lambda c: _stop(client, c, timeout), running))
 
 
+def remove_staging(namespace: str, pod: str, sink: EventSink) -> None:
+    """Unmount and remove the pod's subPath staging mounts (after its containers are gone)."""
+    problems = subpath.clean_pod(namespace, pod)
+    if problems:
+        sink(Event("warning", pod=pod, message="could not remove the subPath staging mounts under "
+                   f"{subpath.staging_dir(namespace, pod)}: " + "; ".join(problems)))
+
+
 def remove_pod(client: docker.DockerClient, pod: ObservedPod, sink: EventSink,
                timeout: int | None = None) -> None:
     """App containers in parallel, then sidecars in reverse order, then pause; then remove all.
+
+    Only what `pod` holds is removed: objects observed by the pod's exact labels,
+    by id (containers) or by the name of a volume carrying those labels.
 
     `timeout` overrides the pod's terminationGracePeriodSeconds.
     """
@@ -50,6 +62,7 @@ def remove_pod(client: docker.DockerClient, pod: ObservedPod, sink: EventSink,
                 client.api.remove_container(container.id, force=True, v=False)
             except docker.errors.NotFound:
                 pass
+        remove_staging(pod.namespace, pod.name, sink)
         for volume in pod.volumes:
             try:
                 client.api.remove_volume(volume, force=True)

@@ -1,0 +1,422 @@
+"""A manifest cannot reach outside its pod (issue 9, the runtime half), against the live daemon.
+
+subPath symlink escapes (CVE-2017-1002101) at mount time and across restarts,
+exact ownership of names, foreign volumes, secret volumes on tmpfs, hostPath types.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import docker, exec_out, labelled, remove_labelled, run_cli
+from tests.helpers import BUSYBOX, LOOP
+
+pytestmark = pytest.mark.docker
+
+STAGING = Path("/run/podcompose/subpath")
+
+
+def host_os_release() -> str:
+    return Path("/etc/os-release").read_text().splitlines()[0]
+
+
+def staged_mounts(pod: str) -> list[str]:
+    prefix = f"{STAGING}/default/{pod}/"
+    with open("/proc/self/mountinfo") as mountinfo:
+        return [line.split()[4] for line in mountinfo if line.split()[4].startswith(prefix)]
+
+
+def container_json(name: str) -> dict:
+    return json.loads(docker("inspect", name))[0]
+
+
+def test_subpath_symlink_planted_by_an_init_container_is_refused(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  initContainers:
+  - {{name: plant, image: {BUSYBOX}, command: ["ln", "-s", "/", "/shared/logs"],
+     volumeMounts: [{{name: shared, mountPath: /shared}}]}}
+  containers:
+  - name: app
+    image: {BUSYBOX}
+    command: ["sh", "-c", "head -1 /host/etc/os-release; {LOOP}"]
+    volumeMounts: [{{name: shared, mountPath: /host, subPath: logs}}]
+  volumes:
+  - {{name: shared, emptyDir: {{}}}}
+""")
+    result = run_cli("up", "-d", "-f", path)
+    # what the app would have seen: its log holds the first line of /host/etc/os-release
+    seen = subprocess.run(["docker", "logs", f"{pod_name}_app"], capture_output=True, text=True).stdout
+    assert host_os_release() not in seen
+    assert result.code == 1, result.stderr
+    assert (f"pod {pod_name}: container app: volumeMounts[0] (subPath logs): logs is a symbolic link; "
+            "refusing to follow it out of volume shared") in result.stderr
+    assert "Traceback" not in result.stderr
+    # nothing of the host reached a container: the app was never made, and the pod is gone with its staging
+    assert labelled(pod_name) == ([], [])
+    assert staged_mounts(pod_name) == [] and not (STAGING / "default" / pod_name).exists()
+
+
+def test_subpath_crossing_a_symlinked_directory_is_refused(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  initContainers:
+  - {{name: plant, image: {BUSYBOX}, command: ["ln", "-s", "/etc", "/shared/conf"],
+     volumeMounts: [{{name: shared, mountPath: /shared}}]}}
+  containers:
+  - name: app
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    volumeMounts:
+    - {{name: shared, mountPath: /data}}
+    - {{name: shared, mountPath: /etc-of-host, subPath: conf/ssl}}
+  volumes:
+  - {{name: shared, emptyDir: {{}}}}
+""")
+    result = run_cli("up", "-d", "-f", path)
+    assert result.code == 1
+    assert "volumeMounts[1] (subPath conf/ssl): conf is a symbolic link; refusing to follow it out of volume shared" \
+        in result.stderr
+    assert labelled(pod_name) == ([], [])
+
+
+def test_swapping_the_subpath_directory_for_a_link_does_not_reach_a_restarting_sibling(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  initContainers:
+  - {{name: seed, image: {BUSYBOX}, command: ["sh", "-c", "mkdir /shared/logs && echo original > /shared/logs/marker"],
+     volumeMounts: [{{name: shared, mountPath: /shared}}]}}
+  containers:
+  - name: victim
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    volumeMounts: [{{name: shared, mountPath: /data, subPath: logs}}]
+  - name: attacker
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    volumeMounts: [{{name: shared, mountPath: /shared}}]
+  volumes:
+  - {{name: shared, emptyDir: {{}}}}
+""")
+    result = run_cli("up", "-d", "-f", path)
+    assert result.code == 0, result.stderr
+    assert exec_out(pod_name, "victim", "cat", "/data/marker") == "original"
+    # the attacker swaps the directory for a link to the host's root while its sibling restarts
+    exec_out(pod_name, "attacker", "sh", "-c", "mv /shared/logs /shared/moved && ln -s / /shared/logs")
+    assert exec_out(pod_name, "attacker", "readlink", "/shared/logs") == "/"
+    victim = f"{pod_name}_victim"
+    docker("restart", "-t", "1", victim)
+    assert exec_out(pod_name, "victim", "cat", "/data/marker") == "original"
+    seen = exec_out(pod_name, "victim", "sh", "-c", "ls /data; test -e /data/etc/os-release && echo HOST || echo no-host")
+    assert seen.split() == ["marker", "no-host"]
+    assert len(staged_mounts(pod_name)) == 1
+    # and a restart by the restart policy (PID 1 ends) binds the same staged directory again
+    exec_out(pod_name, "victim", "kill", "1")
+    deadline = time.monotonic() + 15
+    while container_json(victim)["RestartCount"] < 1 or not container_json(victim)["State"]["Running"]:
+        assert time.monotonic() < deadline, "the victim was not restarted by its restart policy"
+        time.sleep(0.2)
+    assert exec_out(pod_name, "victim", "sh", "-c", "cat /data/marker; test -e /data/etc/os-release || echo no-host") \
+        == "original\nno-host"
+    assert run_cli("down", pod_name).code == 0
+    assert staged_mounts(pod_name) == [] and not (STAGING / "default" / pod_name).exists()
+    assert labelled(pod_name) == ([], [])
+
+
+def test_subpath_of_a_single_file_and_a_missing_directory(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: {pod_name}-conf}}
+data: {{app.conf: "answer=42"}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    volumeMounts:
+    - {{name: conf, mountPath: /etc/app.conf, subPath: app.conf}}
+    - {{name: scratch, mountPath: /made, subPath: a/b}}
+    - {{name: scratch, mountPath: /scratch}}
+  volumes:
+  - {{name: conf, configMap: {{name: {pod_name}-conf}}}}
+  - {{name: scratch, emptyDir: {{}}}}
+""")
+    result = run_cli("up", "-d", "-f", path)
+    assert result.code == 0, result.stderr
+    assert exec_out(pod_name, "app", "cat", "/etc/app.conf") == "answer=42"
+    exec_out(pod_name, "app", "sh", "-c", "echo x > /made/file")
+    assert exec_out(pod_name, "app", "cat", "/scratch/a/b/file") == "x"
+    # made as the kubelet makes it: the volume root's mode (an emptyDir is 0777)
+    assert exec_out(pod_name, "app", "stat", "-c", "%a", "/scratch/a", "/scratch/a/b") == "777\n777"
+    assert run_cli("down", pod_name).code == 0
+    assert staged_mounts(pod_name) == []
+
+
+def test_pods_whose_names_docker_filters_would_confuse_stay_apart(kit, manifest) -> None:
+    base = f"sec-{uuid.uuid4().hex[:8]}"
+    dash, dot = f"{base}-1", f"{base}.1"
+
+    def pod(name: str) -> str:
+        return manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
+  volumes:
+  - {{name: data, emptyDir: {{}}}}
+""", name=f"{name}.yaml")
+
+    def ids(name: str) -> list[str]:
+        return sorted(docker("ps", "-aq", "--no-trunc", "--filter", f"label=io.podcompose.pod={name}").split())
+
+    try:
+        assert run_cli("up", "-d", "-f", pod(dash)).code == 0
+        before = ids(dash)
+        assert len(before) == 2
+        result = run_cli("up", "-d", "-f", pod(dot))
+        assert result.code == 0, result.stderr
+        assert ids(dash) == before and len(ids(dot)) == 2
+        assert {container_json(i)["State"]["Status"] for i in before + ids(dot)} == {"running"}
+        # replacing one, and bringing it down, leaves the other's containers and volume alone
+        assert run_cli("up", "-d", "--replace", "-f", pod(dot)).code == 0
+        assert run_cli("down", dot).code == 0
+        assert ids(dot) == [] and ids(dash) == before
+        assert {container_json(i)["State"]["Status"] for i in before} == {"running"}
+        assert labelled(dash)[1] == [f"{dash}_data"]
+    finally:
+        remove_labelled(dash)
+        remove_labelled(dot)
+
+
+def test_a_foreign_volume_named_like_a_pod_volume_is_refused_and_left_untouched(pod_name: str, manifest) -> None:
+    volume = f"{pod_name}_data"
+    docker("volume", "create", "--label", "com.docker.compose.project=" + pod_name, volume)
+    try:
+        mountpoint = Path(json.loads(docker("volume", "inspect", volume))[0]["Mountpoint"])
+        (mountpoint / "precious").write_text("keep me\n")
+        os.chmod(mountpoint, 0o700)
+        path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  initContainers:
+  - {{name: fill, image: {BUSYBOX}, command: ["sh", "-c", "echo pod-was-here > /data/precious"],
+     volumeMounts: [{{name: data, mountPath: /data}}]}}
+  containers:
+  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"], volumeMounts: [{{name: data, mountPath: /data}}]}}
+  volumes:
+  - {{name: data, emptyDir: {{}}}}
+""")
+        result = run_cli("up", "-d", "-f", path)
+        assert result.code == 1
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+        assert errors == [f"error: a volume named {volume} already exists and was not made by podcompose, so pod "
+                          f"{pod_name} cannot use that name; podcompose leaves it untouched "
+                          f"(remove or rename it: docker volume rm {volume})"]
+        assert (mountpoint / "precious").read_text() == "keep me\n"
+        assert os.stat(mountpoint).st_mode & 0o777 == 0o700
+        assert sorted(os.listdir(mountpoint)) == ["precious"]
+        info = json.loads(docker("volume", "inspect", volume))[0]
+        assert info["Labels"] == {"com.docker.compose.project": pod_name}
+        assert labelled(pod_name) == ([], [])     # nothing was made for the pod
+    finally:
+        subprocess.run(["docker", "volume", "rm", "-f", volume], capture_output=True)
+
+
+def test_a_foreign_container_named_like_a_pod_container_is_refused_before_anything_is_made(pod_name: str,
+                                                                                          manifest) -> None:
+    foreign = f"{pod_name}_app"
+    docker("create", "--name", foreign, BUSYBOX, "true")
+    try:
+        path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
+""")
+        result = run_cli("up", "-d", "-f", path)
+        assert result.code == 1
+        assert f"a container named {foreign} already exists and was not made by podcompose" in result.stderr
+        assert labelled(pod_name) == ([], [])
+        assert container_json(foreign)["State"]["Status"] == "created"
+    finally:
+        subprocess.run(["docker", "rm", "-f", foreign], capture_output=True)
+
+
+def test_a_secret_volume_is_a_tmpfs_with_the_requested_modes(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: Secret
+metadata: {{name: {pod_name}-creds}}
+stringData: {{token: s3cr3t-token, ca.pem: "-----BEGIN-----"}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  initContainers:
+  - {{name: early, image: {BUSYBOX}, command: ["sh", "-c", "cat /creds/token > /out/seen-by-init"],
+     volumeMounts: [{{name: creds, mountPath: /creds}}, {{name: out, mountPath: /out}}]}}
+  containers:
+  - name: app
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    volumeMounts:
+    - {{name: creds, mountPath: /etc/creds}}
+    - {{name: out, mountPath: /out}}
+    - {{name: creds, mountPath: /token-only, subPath: token}}
+  volumes:
+  - name: creds
+    secret:
+      secretName: {pod_name}-creds
+      defaultMode: 0440
+      items: [{{key: token, path: token, mode: 0400}}, {{key: ca.pem, path: tls/ca.pem}}]
+  - {{name: out, emptyDir: {{}}}}
+""")
+    result = run_cli("up", "-d", "-f", path)
+    assert result.code == 0, result.stderr
+    mounts = exec_out(pod_name, "app", "cat", "/proc/mounts").splitlines()
+    creds = [m for m in mounts if m.split()[1] == "/etc/creds"]
+    assert len(creds) == 1 and creds[0].split()[2] == "tmpfs" and creds[0].split()[3].startswith("ro"), creds
+    assert exec_out(pod_name, "app", "stat", "-c", "%a %u:%g %n", "/etc/creds/token", "/etc/creds/tls/ca.pem") == \
+        "400 0:0 /etc/creds/token\n440 0:0 /etc/creds/tls/ca.pem"
+    assert exec_out(pod_name, "app", "cat", "/etc/creds/token") == "s3cr3t-token"
+    assert exec_out(pod_name, "app", "cat", "/token-only") == "s3cr3t-token"        # one file, staged from the tmpfs
+    assert exec_out(pod_name, "app", "cat", "/out/seen-by-init") == "s3cr3t-token"   # filled before any container
+    # the files live in the tmpfs the pause container holds: still there after the app restarts
+    docker("restart", "-t", "1", f"{pod_name}_app")
+    assert exec_out(pod_name, "app", "cat", "/etc/creds/tls/ca.pem") == "-----BEGIN-----"
+    volume = json.loads(docker("volume", "inspect", f"{pod_name}_creds"))[0]
+    assert volume["Options"] == {"type": "tmpfs", "device": "tmpfs"}
+    assert run_cli("down", pod_name).code == 0
+    assert labelled(pod_name) == ([], []) and staged_mounts(pod_name) == []
+
+
+def test_memory_empty_dir_keeps_what_an_init_container_wrote(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  initContainers:
+  - {{name: warm, image: {BUSYBOX}, command: ["sh", "-c", "echo warm > /cache/f"],
+     volumeMounts: [{{name: cache, mountPath: /cache}}]}}
+  containers:
+  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"], volumeMounts: [{{name: cache, mountPath: /cache}}]}}
+  volumes:
+  - {{name: cache, emptyDir: {{medium: Memory}}}}
+""")
+    assert run_cli("up", "-d", "-f", path).code == 0
+    assert exec_out(pod_name, "app", "cat", "/cache/f") == "warm"
+
+
+def test_host_path_types_are_honoured(pod_name: str, manifest, tmp_path: Path) -> None:
+    made_dir, made_file = tmp_path / "made" / "dir", tmp_path / "made-file"
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    (existing / "hello").write_text("from the host\n")
+    odd = tmp_path / "a:b"
+    odd.mkdir()
+    (odd / "f").write_text("colon\n")
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    volumeMounts:
+    - {{name: dir, mountPath: /dir}}
+    - {{name: file, mountPath: /file}}
+    - {{name: existing, mountPath: /existing, readOnly: true}}
+    - {{name: odd, mountPath: "/odd:path"}}
+    - {{name: root, mountPath: /hostroot, readOnly: true}}
+  volumes:
+  - {{name: dir, hostPath: {{path: {made_dir}, type: DirectoryOrCreate}}}}
+  - {{name: file, hostPath: {{path: {made_file}, type: FileOrCreate}}}}
+  - {{name: existing, hostPath: {{path: {existing}, type: Directory}}}}
+  - {{name: odd, hostPath: {{path: "{odd}"}}}}
+  - {{name: root, hostPath: {{path: /, type: Directory}}}}
+""")
+    result = run_cli("up", "-d", "-f", path)
+    assert result.code == 0, result.stderr
+    assert made_dir.is_dir() and made_dir.stat().st_mode & 0o7777 == 0o755
+    assert made_file.is_file() and made_file.stat().st_mode & 0o7777 == 0o644 and made_file.read_text() == ""
+    assert exec_out(pod_name, "app", "cat", "/existing/hello") == "from the host"
+    assert exec_out(pod_name, "app", "cat", "/odd:path/f") == "colon"
+    assert exec_out(pod_name, "app", "head", "-1", "/hostroot/etc/os-release") == host_os_release()   # `/` is `/`
+    exec_out(pod_name, "app", "sh", "-c", "echo written > /file")
+    assert made_file.read_text() == "written\n"
+
+
+@pytest.mark.parametrize("kind,make,message", [
+    ("Directory", None, "does not exist on this machine (type Directory must exist)"),
+    ("File", "dir", "is not a file"),
+    ("Socket", "file", "is not a socket"),
+    ("FileOrCreate", "missing-parent", "its directory {parent} does not exist (FileOrCreate makes the file, not its directory)"),
+])
+def test_host_path_of_the_wrong_kind_refuses_the_pod_with_nothing_made(pod_name: str, manifest, tmp_path: Path,
+                                                                       kind: str, make: str | None,
+                                                                       message: str) -> None:
+    target = tmp_path / "target"
+    if make == "dir":
+        target.mkdir()
+    elif make == "file":
+        target.write_text("")
+    elif make == "missing-parent":
+        target = tmp_path / "no-such-dir" / "file"
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"], volumeMounts: [{{name: h, mountPath: /h}}]}}
+  volumes:
+  - {{name: scratch, emptyDir: {{}}}}
+  - {{name: h, hostPath: {{path: {target}, type: {kind}}}}}
+""")
+    result = run_cli("up", "-d", "-f", path)
+    assert result.code == 1
+    assert f"pod {pod_name}: volume h (hostPath {target}, type {kind}): {message.format(parent=target.parent)}" \
+        in result.stderr
+    assert labelled(pod_name) == ([], [])
+    assert not (tmp_path / "no-such-dir").exists()
