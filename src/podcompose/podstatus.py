@@ -159,7 +159,7 @@ def kubectl_status(status: PodStatus) -> str:
         elif s.state == "running" and s.ready:
             has_running = True
     if reason == "Completed" and has_running:
-        reason = "Running"
+        reason = "Running" if status.ready else "NotReady"   # kubectl: by the pod's Ready condition
     return reason
 
 

@@ -382,7 +382,9 @@ def test_active_deadline_fails_the_pod() -> None:
     assert gone.starts == () and gone.create_sandbox is None and gone.status.phase == "Failed"
 
 
-def test_completed_and_running_shows_running() -> None:
+def test_completed_beside_running_shows_not_ready() -> None:
+    # kubectl's printPod: "Completed" with a running container reads Running only under the pod's
+    # Ready condition, and a terminated container is never ready (GenerateContainersReadyCondition)
     p = pod("""
   restartPolicy: OnFailure
   containers:
@@ -390,4 +392,4 @@ def test_completed_and_running_shows_running() -> None:
   - {name: b, image: x:1}
 """)
     s = decide(p, observe(p, exited(p, "a", 0), running(p, "b")), {}, 100).status
-    assert s.kubectl_status == "Running" and s.ready_column == "1/2"
+    assert s.kubectl_status == "NotReady" and s.ready_column == "1/2"
