@@ -6,14 +6,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from podcompose.cli import main
 from podcompose.testing import PodSession, pod_fixture
 from podcompose.wait import HttpGet, LogMessage, Running
-from tests.helpers import BUSYBOX, LOOP, free_port
+from tests.helpers import BUSYBOX, LOOP, free_port, wait_until
 from tests.conftest import ROOT, labelled, run_cli
 
 pytestmark = pytest.mark.docker
@@ -79,12 +78,51 @@ def test_pod_fixture_brings_the_pod_up_and_down(kit: dict[str, str], fixture_ses
     assert fixture_session.exec("app", "cat", "/etc/hostname").output.strip() == "fixture-pod"
 
 
-def test_pod_fixture_left_nothing_behind(kit: dict[str, str]) -> None:
-    assert labelled("fixture-pod") == ([], [])
+def test_pod_fixture_removes_its_pod_after_each_test_passed_or_failed(pod_name: str, manifest, tmp_path) -> None:
+    # a pytest run of its own: pod_fixture as a user's suite meets it, and nothing left once that run ends
+    pod_path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - {{name: app, image: busybox, command: ["sh", "-c", "{LOOP}"]}}
+""")
+    seen = tmp_path / "seen"
+    (tmp_path / "suite").mkdir()
+    (tmp_path / "suite" / "test_user_suite.py").write_text(f"""
+import subprocess
+from podcompose.testing import pod_fixture
+from podcompose.wait import Running
+
+web = pod_fixture({pod_path!r}, images={{"busybox": {BUSYBOX!r}}}, wait=[Running()])
+
+def running() -> list[str]:
+    return subprocess.run(["docker", "ps", "-q", "--filter", "label=io.podcompose.pod={pod_name}"],
+                          capture_output=True, text=True, check=True).stdout.split()
+
+def test_passes(web):
+    assert web.exec("app", "hostname").output.strip() == {pod_name!r}
+    with open({str(seen)!r}, "a") as f:
+        f.write(f"passes {{len(running())}}\\n")
+
+def test_fails(web):
+    with open({str(seen)!r}, "a") as f:
+        f.write(f"fails {{len(running())}}\\n")
+    assert False, "a failing test"
+""")
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_user_suite.py"],
+                         cwd=tmp_path / "suite", capture_output=True, text=True, timeout=120)
+    assert "1 failed, 1 passed" in run.stdout, run.stdout + run.stderr
+    # the pod (pause and app) ran during each test, and is gone after both
+    assert seen.read_text().split("\n")[:2] == ["passes 2", "fails 2"]
+    assert labelled(pod_name) == ([], [])
 
 
-def test_verbs_in_process(pod_name: str, manifest, capsys: pytest.CaptureFixture[str]) -> None:
-    os.environ["NO_COLOR"] = "1"
+def test_verbs_in_process(pod_name: str, manifest, capsys: pytest.CaptureFixture[str],
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")      # for this test only: later ones see the environment they had
     path = manifest(web_pod(pod_name, free_port()))
     assert main(["up", "-d", "-f", path, "--image", f"nginx={BUSYBOX}"]) == 0
     capsys.readouterr()
@@ -145,11 +183,9 @@ spec:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=os.environ | {"NO_COLOR": "1"})
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if subprocess.run(["docker", "logs", f"{pod_name}_slow"], capture_output=True, text=True).stdout:
-                break
-            time.sleep(0.2)
+        wait_until(lambda: "init-waiting" in subprocess.run(["docker", "logs", f"{pod_name}_slow"],
+                                                           capture_output=True, text=True).stdout,
+                   timeout=30, what="the init container to run")
         proc.send_signal(signal.SIGINT)
         proc.communicate(timeout=30)
     finally:

@@ -7,11 +7,10 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
-from tests.helpers import BUSYBOX, LOOP
+from tests.helpers import BUSYBOX, LOOP, DockerEvents, wait_until
 from tests.conftest import ROOT, labelled, run_cli
 
 pytestmark = pytest.mark.docker
@@ -54,8 +53,33 @@ spec:
     assert not ESCAPE.search(result.stdout + result.stderr)
 
 
-def test_ctrl_c_brings_a_foreground_pod_down(pod_name: str, manifest) -> None:
-    path = manifest(simple_pod(pod_name))
+def test_ctrl_c_brings_a_foreground_pod_down_gracefully(pod_name: str, manifest, tmp_path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    # on SIGTERM each container notes it, takes a second to clean up (inside its 2 s grace), notes that, exits 0
+    script = ("trap 'echo got-TERM > /out/$NAME; sleep 1; echo cleaned-up >> /out/$NAME; exit 0' TERM; "
+              "echo $NAME-says-hi; while true; do sleep 0.1; done")
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 2
+  containers:
+  - name: main
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{script}"]
+    env: [{{name: NAME, value: main}}]
+    volumeMounts: [{{name: out, mountPath: /out}}]
+  - name: helper
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{script}"]
+    env: [{{name: NAME, value: helper}}]
+    volumeMounts: [{{name: out, mountPath: /out}}]
+  volumes:
+  - name: out
+    hostPath: {{path: {out}}}
+""")
     proc = subprocess.Popen([sys.executable, "-m", "podcompose", "up", "-f", path], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=os.environ | {"NO_COLOR": "1"})
@@ -63,15 +87,27 @@ def test_ctrl_c_brings_a_foreground_pod_down(pod_name: str, manifest) -> None:
         seen = []
         for line in proc.stdout:      # the logs stream once `up` is attached
             seen.append(line)
-            if "helper-says-hi" in line:
+            if sum("-says-hi" in line for line in seen) == 2:
                 break
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        with DockerEvents(pod_name) as events:
+            proc.send_signal(signal.SIGINT)
+            out_text, err = proc.communicate(timeout=30)
+            events.wait_for(lambda evs: {c for c, _, _ in events.of("destroy")} >= {"POD", "main", "helper"},
+                            what="every container to be destroyed")
     finally:
         proc.kill()
-    assert any("helper-says-hi" in line for line in seen), err
+    assert sum("-says-hi" in line for line in seen) == 2, err
     assert proc.returncode == 130, err
     assert labelled(pod_name) == ([], [])
+    # each container got SIGTERM and the time to finish its clean-up: not a `docker rm -f`
+    for name in ("main", "helper"):
+        assert (out / name).exists(), f"{name} never got SIGTERM"
+        assert (out / name).read_text().split() == ["got-TERM", "cleaned-up"], name
+    kills = events.kills()
+    for name in ("main", "helper"):
+        assert [sig for c, sig, _ in kills if c == name] == [15], f"{name}: not one SIGTERM alone: {kills}"
+    exits = {c: a.get("exitCode") for c, a, _ in events.of("die")}
+    assert exits.get("main") == "0" and exits.get("helper") == "0", exits
 
 
 def test_ps_text_and_json(pod_name: str, manifest) -> None:
@@ -93,11 +129,33 @@ def test_ps_text_and_json(pod_name: str, manifest) -> None:
 
 
 def test_exec_passes_the_exit_code_and_defaults_to_the_first_app_container(pod_name: str, manifest) -> None:
-    path = manifest(simple_pod(pod_name))
-    assert run_cli("up", "-d", "-f", path).code == 0
+    # each container writes its own name into its own /tmp; names sort otherwise than the spec order,
+    # and an init container and a native sidecar come before the app containers in the spec
+    def container(name: str, sidecar: bool = False) -> str:
+        policy = ", restartPolicy: Always" if sidecar else ""
+        return (f"""
+  - {{name: {name}, image: {BUSYBOX}{policy},
+     command: ["sh", "-c", "echo {name} > /tmp/who; {LOOP}"]}}""")
+
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  initContainers:
+  - {{name: aaa-init, image: {BUSYBOX}, command: ["sh", "-c", "echo aaa-init > /tmp/who"]}}{container("aab-sidecar", sidecar=True)}
+  containers:{container("main")}{container("helper")}
+""")
+    result = run_cli("up", "-d", "-f", path)
+    assert result.code == 0, result.stderr
+    default = run_cli("exec", pod_name, "--", "cat", "/tmp/who")
+    assert default.code == 0, default.stderr
+    assert default.stdout.strip() == "main"
+    for name in ("helper", "aab-sidecar"):
+        assert run_cli("exec", pod_name, "-c", name, "--", "cat", "/tmp/who").stdout.strip() == name
     assert run_cli("exec", pod_name, "--", "sh", "-c", "exit 42").code == 42
-    ps = run_cli("exec", pod_name, "--", "ps").stdout
-    assert "while true" in ps or "sleep" in ps
+    assert run_cli("exec", pod_name, "-c", "helper", "--", "sh", "-c", "exit 7").code == 7
     missing = run_cli("exec", pod_name, "-c", "nope", "--", "true")
     assert missing.code == 1 and "has no container 'nope'" in missing.stderr
 
@@ -225,12 +283,12 @@ spec:
     command: ["sh", "-c", "if [ -e /tmp/ran ]; then echo second-run; trap 'exit 0' TERM; while true; do sleep 1; done; fi; echo first-run; touch /tmp/ran; sleep 1; exit 1"]
 """)
     assert run_cli("up", "-f", path, "-d").code == 0
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        data = json.loads(run_cli("ps", pod_name, "-o", "json").stdout)
-        if data[0]["containers"][1]["restarts"] >= 1 and data[0]["containers"][1]["state"] == "running":
-            break
-        time.sleep(0.3)
+
+    def restarted() -> bool:
+        flaky = json.loads(run_cli("ps", pod_name, "-o", "json").stdout)[0]["containers"][1]
+        return flaky["restarts"] >= 1 and flaky["state"] == "running" and \
+            "second-run" in run_cli("logs", pod_name, "-c", "flaky").stdout
+    wait_until(restarted, what="flaky to run a second time", interval=0.3)
     assert run_cli("logs", pod_name, "-c", "flaky").stdout.split() == ["first-run", "second-run"]
     previous = run_cli("logs", pod_name, "-c", "flaky", "--previous")
     assert previous.code == 0, previous.stderr

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import subprocess
-import time
+from typing import Iterator
 
 import pytest
 
-from tests.conftest import docker, exec_out, labelled, run_cli
-from tests.helpers import BUSYBOX, LOOP, free_port
+from tests.conftest import docker, exec_out, labelled, remove_labelled, run_cli
+from tests.helpers import BUSYBOX, LOOP, free_port, http_get, wait_until
 
 pytestmark = pytest.mark.docker
 
@@ -106,13 +107,8 @@ spec:
         data = json.loads(run_cli("ps", "-f", path, "-o", "json").stdout)
         assert sorted(p["name"] for p in data) == [f"{name}-0", f"{name}-1", f"{name}-job"]
         assert {exec_out(f"{name}-{i}", "app", "hostname") for i in (0, 1)} == {f"{name}-0", f"{name}-1"}
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            job = json.loads(run_cli("ps", f"{name}-job", "-o", "json").stdout)[0]
-            if job["phase"] == "Succeeded":
-                break
-            time.sleep(0.2)
-        assert job["phase"] == "Succeeded"
+        wait_until(lambda: json.loads(run_cli("ps", f"{name}-job", "-o", "json").stdout)[0]["phase"] == "Succeeded",
+                   timeout=10, what="the Job's pod to succeed")
         assert run_cli("logs", f"{name}-job").stdout.strip() == "job-done"
         assert run_cli("down", "-f", path).code == 0
         for pod in (f"{name}-0", f"{name}-1", f"{name}-job"):
@@ -133,9 +129,7 @@ spec:
   - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "echo early; sleep 4; echo late; {LOOP}"]}}
 """)
     up(path)
-    deadline = time.monotonic() + 15
-    while "late" not in run_cli("logs", pod_name).stdout and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(lambda: "late" in run_cli("logs", pod_name).stdout, timeout=15, what="the line 'late'")
     # `late` came under a second ago, `early` four seconds before it; --since counts whole seconds
     assert run_cli("logs", pod_name, "--since", "2s").stdout.split() == ["late"]
     stamped = run_cli("logs", pod_name, "--timestamps").stdout.splitlines()
@@ -189,10 +183,28 @@ spec:
         docker("rmi", f"{local}:latest")
 
 
-def test_without_the_registry_a_pause_image_is_built_from_the_hosts_catatonit(pod_name: str, manifest) -> None:
+@pytest.fixture
+def no_local_pause_image(pod_name: str) -> Iterator[str]:
+    """podcompose's own pause image absent for the test; whatever the test builds is removed after it,
+    and an image that was there before is put back."""
     from podcompose.runtime.pause import LOCAL_PAUSE_IMAGE
 
+    saved = f"podcompose.test/saved-pause:{pod_name}"
+    had = subprocess.run(["docker", "tag", LOCAL_PAUSE_IMAGE, saved], capture_output=True).returncode == 0
     subprocess.run(["docker", "rmi", LOCAL_PAUSE_IMAGE], capture_output=True)
+    try:
+        yield LOCAL_PAUSE_IMAGE
+    finally:
+        remove_labelled(pod_name)         # the pod's containers first, or the image cannot go
+        subprocess.run(["docker", "rmi", LOCAL_PAUSE_IMAGE], capture_output=True)
+        if had:
+            subprocess.run(["docker", "tag", saved, LOCAL_PAUSE_IMAGE], capture_output=True)
+            subprocess.run(["docker", "rmi", saved], capture_output=True)
+
+
+def test_without_the_registry_a_pause_image_is_built_from_the_hosts_catatonit(
+        pod_name: str, manifest, no_local_pause_image: str) -> None:
+    LOCAL_PAUSE_IMAGE = no_local_pause_image
     path = manifest(f"""
 apiVersion: v1
 kind: Pod
@@ -213,3 +225,197 @@ spec:
     assert again.code == 0 and "up to date" in again.stderr and "built" not in again.stderr
     chosen = run_cli("up", "-d", "-f", path, "--replace", "--pause-image", "podcompose.test/absent-pause:1")
     assert chosen.code == 1 and "--pause-image or PODCOMPOSE_PAUSE_IMAGE" in chosen.stderr
+
+
+def test_host_network_pod_listens_on_the_hosts_loopback_with_the_hosts_hostname(pod_name: str, manifest) -> None:
+    port = free_port()
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  hostNetwork: true
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: web
+    image: {BUSYBOX}
+    command: ["sh", "-c", "trap 'exit 0' TERM; mkdir -p /www; echo on-the-host > /www/index.html; httpd -f -p 127.0.0.1:{port} -h /www & wait"]
+    ports: [{{containerPort: {port}}}]
+""")
+    up(path)
+    # nothing is published: the server binds the host's own loopback
+    assert http_get(f"http://127.0.0.1:{port}/") == "on-the-host"
+    assert exec_out(pod_name, "web", "hostname") == socket.gethostname()
+    assert docker("port", f"{pod_name}_POD") == ""
+
+
+def test_sub_path_expr_expands_the_pods_variables(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: writer
+    image: {BUSYBOX}
+    command: ["sh", "-c", "echo written-by-writer > /logs/file; {LOOP}"]
+    env:
+    - name: POD_NAME
+      valueFrom: {{fieldRef: {{fieldPath: metadata.name}}}}
+    volumeMounts: [{{name: shared, mountPath: /logs, subPathExpr: $(POD_NAME)}}]
+  - name: reader
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    volumeMounts: [{{name: shared, mountPath: /shared}}]
+  volumes:
+  - {{name: shared, emptyDir: {{}}}}
+""")
+    up(path)
+    found = wait_until(lambda: exec_out(pod_name, "reader", "find", "/shared", "-type", "f"),
+                       what="the writer's file in the shared volume")
+    assert found == f"/shared/{pod_name}/file"
+    assert exec_out(pod_name, "reader", "cat", f"/shared/{pod_name}/file") == "written-by-writer"
+
+
+def test_sub_path_is_taken_literally(pod_name: str, manifest) -> None:
+    # as in Kubernetes, only subPathExpr expands $(VAR): a subPath names the directory as written
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: writer
+    image: {BUSYBOX}
+    command: ["sh", "-c", "echo literal > /logs/file; {LOOP}"]
+    env:
+    - name: POD_NAME
+      valueFrom: {{fieldRef: {{fieldPath: metadata.name}}}}
+    volumeMounts: [{{name: shared, mountPath: /logs, subPath: "$(POD_NAME)"}}]
+  - name: reader
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    volumeMounts: [{{name: shared, mountPath: /shared}}]
+  volumes:
+  - {{name: shared, emptyDir: {{}}}}
+""")
+    up(path)
+    found = wait_until(lambda: exec_out(pod_name, "reader", "find", "/shared", "-type", "f"),
+                       what="the writer's file in the shared volume")
+    assert found == "/shared/$(POD_NAME)/file"
+
+
+MOUNT_TMPFS = "mkdir -p /mnt/t && mount -t tmpfs none /mnt/t && grep -c ' /mnt/t tmpfs ' /proc/mounts"
+
+
+def mount_denied(pod: str, container: str) -> None:
+    denied = run_cli("exec", pod, "-c", container, "--", "sh", "-c", MOUNT_TMPFS)
+    assert denied.code != 0, denied.stdout
+    assert re.search(r"permission denied|not permitted", denied.stderr, re.I), denied.stderr
+
+
+def effective_capabilities(pod: str, container: str) -> int:
+    line = exec_out(pod, container, "grep", "CapEff", "/proc/self/status")
+    return int(line.split()[1], 16)
+
+
+def test_privileged_container_may_do_what_an_unprivileged_one_may_not(pod_name: str, manifest) -> None:
+    probe = subprocess.run(["docker", "run", "--rm", "--privileged", BUSYBOX, "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip("this Docker daemon cannot start any privileged container (`docker run --privileged` "
+                    f"fails: {probe.stderr.strip().splitlines()[0] if probe.stderr.strip() else probe.returncode})")
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: admin
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    securityContext: {{privileged: true}}
+  - name: plain
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+""")
+    up(path)
+    last_cap = int(exec_out(pod_name, "admin", "cat", "/proc/sys/kernel/cap_last_cap"))
+    every_capability = (1 << (last_cap + 1)) - 1
+    assert effective_capabilities(pod_name, "admin") == every_capability
+    assert effective_capabilities(pod_name, "plain") != every_capability
+    assert exec_out(pod_name, "admin", "sh", "-c", MOUNT_TMPFS) == "1"
+    mount_denied(pod_name, "plain")
+
+
+def test_an_added_capability_grants_what_it_names_and_no_more(pod_name: str, manifest) -> None:
+    # runs where privileged containers cannot (a daemon whose own bounding set lacks a capability)
+    cap_net_admin = 1 << 12
+    path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: admin
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    securityContext: {{capabilities: {{add: [NET_ADMIN]}}}}
+  - name: plain
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+""")
+    up(path)
+    assert effective_capabilities(pod_name, "admin") & cap_net_admin
+    assert not effective_capabilities(pod_name, "plain") & cap_net_admin
+    denied = run_cli("exec", pod_name, "-c", "plain", "--", "ip", "addr", "add", "127.0.0.8/32", "dev", "lo")
+    assert denied.code != 0 and "Operation not permitted" in denied.stderr, denied.stderr
+    exec_out(pod_name, "admin", "ip", "addr", "add", "127.0.0.9/32", "dev", "lo")
+    # one network namespace for the pod: the other container sees the address the admin added
+    assert "127.0.0.9/32" in exec_out(pod_name, "plain", "ip", "-o", "addr", "show", "lo")
+
+
+def test_secret_env_from_and_a_read_only_secret_volume(pod_name: str, manifest) -> None:
+    path = manifest(f"""
+apiVersion: v1
+kind: Secret
+metadata: {{name: {pod_name}-creds}}
+type: Opaque
+data:
+  DB_USER: YWRtaW4=              # admin
+  DB_PASSWORD: czNjcjN0IHcwcmQ=  # "s3cr3t w0rd"
+stringData:
+  API_TOKEN: tok-123
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    envFrom:
+    - secretRef: {{name: {pod_name}-creds}}
+    - prefix: X_
+      secretRef: {{name: {pod_name}-creds}}
+    volumeMounts: [{{name: creds, mountPath: /etc/creds}}]
+  volumes:
+  - name: creds
+    secret: {{secretName: {pod_name}-creds}}
+""")
+    up(path)
+    env = dict(line.split("=", 1) for line in exec_out(pod_name, "app", "env").splitlines() if "=" in line)
+    assert (env.get("DB_USER"), env.get("DB_PASSWORD"), env.get("API_TOKEN")) == ("admin", "s3cr3t w0rd", "tok-123")
+    assert env.get("X_DB_USER") == "admin"
+    assert exec_out(pod_name, "app", "cat", "/etc/creds/DB_PASSWORD") == "s3cr3t w0rd"
+    assert sorted(exec_out(pod_name, "app", "ls", "/etc/creds").split()) == ["API_TOKEN", "DB_PASSWORD", "DB_USER"]
+    # a secret volume is read-only, as in Kubernetes: neither a new file nor a changed one
+    for script in ("echo x > /etc/creds/new", "echo x > /etc/creds/DB_USER", "rm /etc/creds/DB_USER"):
+        denied = run_cli("exec", pod_name, "-c", "app", "--", "sh", "-c", script)
+        assert denied.code != 0 and "Read-only file system" in denied.stderr, (script, denied.stderr)
+    assert exec_out(pod_name, "app", "cat", "/etc/creds/DB_USER") == "admin"

@@ -4,14 +4,14 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import time
+from typing import Iterator
 
 import pytest
 
 from podcompose.runtime.logs import unix_time
 
 from tests.helpers import BUSYBOX, LOOP, DockerEvents, free_port, http_get, wait_until
-from tests.conftest import docker, exec_out, labelled, run_cli
+from tests.conftest import docker, exec_out, labelled, remove_labelled, run_cli
 
 pytestmark = pytest.mark.docker
 
@@ -247,13 +247,25 @@ spec:
         subprocess.run(["docker", "rm", "-f", foreign], capture_output=True)
 
 
-def test_command_and_args_follow_kubernetes_semantics(pod_name: str, manifest, tmp_path) -> None:
-    image = "podcompose.test/entrypoint-cmd:1"
+@pytest.fixture
+def entrypoint_cmd_image(pod_name: str, tmp_path) -> Iterator[str]:
+    """An image with both ENTRYPOINT and CMD, built for this test and removed after it (with its pod)."""
+    image = f"podcompose.test/entrypoint-cmd:{pod_name}"
     (tmp_path / "ctx").mkdir()
     (tmp_path / "ctx" / "Dockerfile").write_text(
         f'FROM {BUSYBOX}\nENTRYPOINT ["echo", "entrypoint"]\nCMD ["image-cmd"]\n')
-    subprocess.run(["docker", "build", "-q", "-t", image, str(tmp_path / "ctx")], check=True,
-                   capture_output=True, env={"DOCKER_BUILDKIT": "0", "PATH": "/usr/bin:/bin:/usr/local/bin"})
+    subprocess.run(["docker", "build", "-q", "--label", f"io.podcompose.test.image={pod_name}", "-t", image,
+                    str(tmp_path / "ctx")], check=True, capture_output=True,
+                   env={"DOCKER_BUILDKIT": "0", "PATH": "/usr/bin:/bin:/usr/local/bin"})
+    try:
+        yield image
+    finally:
+        remove_labelled(pod_name)         # its containers first, or the image cannot go
+        subprocess.run(["docker", "rmi", "-f", image], capture_output=True)
+
+
+def test_command_and_args_follow_kubernetes_semantics(pod_name: str, manifest, entrypoint_cmd_image: str) -> None:
+    image = entrypoint_cmd_image
     path = manifest(f"""
 apiVersion: v1
 kind: Pod
@@ -273,8 +285,10 @@ spec:
 """)
     result = run_cli("up", "-d", "-f", path)
     assert result.code == 0, result.stderr
-    time.sleep(0.5)
-    logs = {c: docker("logs", f"{pod_name}_{c}") for c in ("neither", "args-only", "command-only", "expanded")}
+    names = ("neither", "args-only", "command-only", "expanded")
+    wait_until(lambda: all(docker("inspect", "-f", "{{.State.Status}}", f"{pod_name}_{c}") == "exited" for c in names),
+               what="every container to finish")
+    logs = {c: docker("logs", f"{pod_name}_{c}") for c in names}
     assert logs == {"neither": "entrypoint image-cmd", "args-only": "entrypoint my-args",
                     "command-only": "my-command", "expanded": "hello world world $(GREETING) $(UNDEFINED)"}
 
