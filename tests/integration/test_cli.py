@@ -280,7 +280,10 @@ spec:
   containers:
   - name: flaky
     image: {BUSYBOX}
-    command: ["sh", "-c", "if [ -e /tmp/ran ]; then echo second-run; trap 'exit 0' TERM; while true; do sleep 1; done; fi; echo first-run; touch /tmp/ran; sleep 1; exit 1"]
+    # a restart is a new container (as a kubelet's): what must survive it lives in an emptyDir
+    command: ["sh", "-c", "if [ -e /state/ran ]; then echo second-run; trap 'exit 0' TERM; while true; do sleep 1; done; fi; echo first-run; touch /state/ran; sleep 1; exit 1"]
+    volumeMounts: [{{name: state, mountPath: /state}}]
+  volumes: [{{name: state, emptyDir: {{}}}}]
 """)
     assert run_cli("up", "-f", path, "-d").code == 0
 
@@ -288,8 +291,8 @@ spec:
         flaky = json.loads(run_cli("ps", pod_name, "-o", "json").stdout)[0]["containers"][1]
         return flaky["restarts"] >= 1 and flaky["state"] == "running" and \
             "second-run" in run_cli("logs", pod_name, "-c", "flaky").stdout
-    wait_until(restarted, what="flaky to run a second time", interval=0.3)
-    assert run_cli("logs", pod_name, "-c", "flaky").stdout.split() == ["first-run", "second-run"]
+    wait_until(restarted, timeout=30, what="flaky to run a second time", interval=0.3)   # a kubelet backs off 10 s first
+    assert run_cli("logs", pod_name, "-c", "flaky").stdout.split() == ["second-run"]   # this attempt's, as kubectl
     previous = run_cli("logs", pod_name, "-c", "flaky", "--previous")
     assert previous.code == 0, previous.stderr
     assert previous.stdout.split() == ["first-run"]
@@ -305,8 +308,11 @@ spec:
   containers:
   - name: retry
     image: {BUSYBOX}
-    command: ["sh", "-c", "n=$(cat /tmp/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /tmp/n; echo attempt $n; sleep 0.6; [ $n -ge 3 ]"]
+    command: ["sh", "-c", "n=$(cat /state/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /state/n; echo attempt $n; sleep 0.6; [ $n -ge 3 ]"]
+    volumeMounts: [{{name: state, mountPath: /state}}]
+  volumes: [{{name: state, emptyDir: {{}}}}]
 """)
+    # the kubelet's back-off: the first restart at once, the second after 10 s
     result = run_cli("up", "-f", path, timeout=60)
     attempts = re.findall(r"^retry\s+\| attempt (\d)$", result.stdout, re.M)
     assert attempts == ["1", "2", "3"], result.stdout + result.stderr
