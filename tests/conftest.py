@@ -76,6 +76,16 @@ def labelled(pod: str) -> tuple[list[str], list[str]]:
 
 
 def remove_labelled(pod: str) -> None:
+    # the desired state first: with it gone the node agent stops supervising (and recreating) the pod
+    desired = docker("volume", "ls", "-q", "--filter", f"label=io.podcompose.pod={pod}",
+                     "--filter", "label=io.podcompose.role=desired").split()
+    if desired:
+        from podcompose.agent.process import PodLock
+
+        subprocess.run(["docker", "volume", "rm", "-f", *desired], capture_output=True)
+        lock = PodLock("default", pod)     # as `down` does: a sync under way finishes first
+        lock.acquire(timeout=30)
+        lock.release()
     containers, volumes = labelled(pod)
     if containers:
         subprocess.run(["docker", "rm", "-f", *containers], capture_output=True)

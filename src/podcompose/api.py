@@ -110,48 +110,185 @@ def observed_for(runtime: "Runtime", pods: list[Pod]) -> dict[tuple[str, str], O
 
 
 def up(runtime: "Runtime", pods: list[Pod], options: UpOptions = UpOptions(), sink: EventSink = ignore) -> list[Plan]:
-    """Bring every pod up (or leave it as it is when unchanged); the plans carried out."""
+    """Bring every pod up (or leave it as it is when unchanged), then leave it to the node agent.
+
+    Per pod: images, volumes and the pause container (runtime.up), the desired
+    state kept in Docker, the agent's first sync in this process (under the
+    pod's lock, so the agent waits), then the agent supervises it. A failure of
+    podcompose's own steps, or an init container that fails under restartPolicy
+    Never, removes what was made; a container that ends is reported, the pod kept.
+    """
+    from .agent import process
     from .runtime import ContainerFailed
 
     plans = plan(pods, observed_for(runtime, pods), options)
     failures: list[ContainerFailed] = []
     for pod_plan in plans:
+        if pod_plan.up_to_date:
+            sink(Event("up-to-date", pod=pod_plan.pod.name))
+            continue
         try:
-            runtime.up(pod_plan, sink, keep_on_failure=options.keep_on_failure, settle=options.detach)
+            _bring_up(runtime, pod_plan, options, sink)
         except ContainerFailed as failure:   # that pod is up (and kept): the others still come up
             failures.append(failure)
+    process.ensure_running()
     if failures:
         raise failures[0]
     return plans
 
 
-def wait_running(runtime: "Runtime", pods: list[Pod], timeout: float = 60) -> None:
-    """Until every app and sidecar container of the pods runs (no readiness probes yet)."""
+def _bring_up(runtime: "Runtime", pod_plan: Plan, options: UpOptions, sink: EventSink) -> None:
     import time
+
+    from .agent import process, store
+    from .agent.bringup import bring_up
+    from .agent.labels import sandbox_labels
+    from .decide import CreateSandbox
+    from .runtime import ContainerFailed, PodFailed
+    from .runtime.settle import log_tail
+
+    pod = pod_plan.pod
+    started = time.time()
+    lock = process.PodLock(pod.namespace, pod.name)
+    if not lock.acquire(timeout=120):
+        raise PodcomposeError(f"pod {pod.name}: another podcompose holds its lock ({lock.path})")
+    try:
+        pause_image = runtime.up(pod_plan, sink, keep_on_failure=options.keep_on_failure,
+                                 sandbox_labels=sandbox_labels(pod, CreateSandbox("up", started)))
+        try:
+            store.save(runtime.client, store.DesiredPod(pod, pause_image, options.host_ip), pod_plan.spec_hash)
+            desired = store.load(runtime.client, pod.namespace, pod.name)
+            if desired is None:
+                raise PodcomposeError(f"pod {pod.name}: its desired state could not be read back from Docker")
+            result = bring_up(runtime.client, desired, sink)
+            if result.create_error is not None:
+                container, message = result.create_error
+                raise PodFailed(message, pod=pod.name, container=container)
+            failed = result.failed_init
+            if failed is not None:
+                code = failed.exit_code if failed.state == "terminated" else \
+                    (failed.last_termination.exit_code if failed.last_termination else None)
+                detail = log_tail(runtime.client, failed.container_id) if failed.container_id else ""
+                message = f"init container {failed.name} of pod {pod.name} failed with exit code {code}"
+                if not result.retrying:
+                    raise PodFailed(message, pod=pod.name, container=failed.name, detail=detail)
+                raise ContainerFailed(message + "; it is retried with back-off (restartPolicy "
+                                      f"{pod.restart_policy}); the pod is kept (podcompose ps; podcompose down "
+                                      f"{pod.name})", pod=pod.name, container=failed.name, detail=detail)
+        except ContainerFailed:
+            raise
+        except BaseException:
+            if not options.keep_on_failure:
+                runtime.cleanup(pod, sink)
+            raise
+    finally:
+        lock.release()
+    process.ensure_running()
+    completed = runtime.settle(pod, started) if options.detach else set()
+    for spec in pod.containers:
+        if spec.name in completed:
+            sink(Event("completed", pod=pod.name, container=spec.name, data={"exit_code": 0}))
+        else:
+            sink(Event("running", pod=pod.name, container=spec.name))
+
+
+def pod_events(runtime: "Runtime", pod: ObservedPod) -> list[dict]:
+    """What happened to the pod, oldest first: the daemon's record (pulls, starts, kills, exits) and the
+    agent's (probe failures, back-off, kills with their reason, hook failures, refused mounts)."""
+    import time
+
+    from .agent.sync import read_events
+
+    events = [dict(e, at=_event_time(e["time"])) for e in runtime.events(pod)]
+    for event in read_events((pod.namespace, pod.name)):
+        events.append({"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(event["time"])),
+                       "container": event.get("container", ""),
+                       "reason": f"{event.get('reason')}: {event.get('message')}", "at": event["time"]})
+    events.sort(key=lambda e: e["at"])
+    for event in events:
+        del event["at"]
+    return events
+
+
+def _event_time(text: str) -> float:
+    import calendar
+    import time
+
+    try:
+        return float(calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%S")))
+    except ValueError:
+        return 0.0
+
+
+def revive_agent(runtime: "Runtime") -> bool:
+    """Start the agent when pods are kept for it but none runs (it was killed, or the host rebooted)."""
+    from . import naming
+    from .agent import process
+
+    if process.is_running():
+        return False
+    filters = {"label": naming.pod_filter() + [f"{naming.ROLE}=desired"]}
+    if not runtime.client.api.volumes(filters=filters).get("Volumes"):
+        return False
+    process.ensure_running()
+    return True
+
+
+def wait_ready(runtime: "Runtime", pods: list[Pod], timeout: float = 60) -> None:
+    """Until every pod is Ready as the agent sees it: each app container and sidecar started and its
+    readiness probe passed (containers without one: running). Fails with the failing probe's last words."""
+    import time
+
+    from .agent import process
 
     deadline = time.monotonic() + timeout
     for pod in pods:
         while True:
-            observed = find_pod(runtime, pod.namespace, pod.name)
-            waiting = [c.container for c in observed.by_role("app", "sidecar")
-                       if c.status != "running" and not (c.status == "exited" and c.exit_code == 0)]
-            if not waiting:
+            record = process.read_status().get("pods", {}).get(f"{pod.namespace}/{pod.name}") or {}
+            if record.get("ready"):
                 break
             if time.monotonic() > deadline:
-                raise PodcomposeError(f"pod {pod.name}: {', '.join(waiting)} not running after {timeout:g}s")
+                raise PodcomposeError(f"pod {pod.name} not ready after {timeout:g}s: {_not_ready(record)}")
+            process.ensure_running()
             time.sleep(0.2)
+
+
+def _not_ready(record: dict) -> str:
+    """Which containers are not ready, with their probes' last failures."""
+    if not record:
+        return "the agent has not reported on it"
+    parts = []
+    for status in (*record.get("init_statuses", ()), *record.get("statuses", ())):
+        if status.get("role") == "init" or status.get("ready"):
+            continue
+        why = "; ".join((record.get("probes") or {}).get(status["name"], {}).values()) \
+            or status.get("reason") or status.get("state", "")
+        parts.append(f"{status['name']} ({why})" if why else status["name"])
+    return ", ".join(parts) or record.get("kubectl_status", "")
 
 
 def down(runtime: "Runtime", targets: Iterable[tuple[str, str]], *, timeout: int | None = None,
          sink: EventSink = ignore) -> list[str]:
-    """Remove each (namespace, pod) that exists; absent ones are no error. The names removed."""
+    """Remove each (namespace, pod) that exists; absent ones are no error. The names removed.
+
+    The desired state goes first (the agent stops supervising), then the pod's lock is taken
+    (an agent sync under way finishes first), then everything is stopped and removed.
+    """
+    from .agent import process
+    from .agent.sync import forget_events
+
     removed: list[str] = []
     for namespace, name in targets:
         existing = runtime.find(namespace, name)
         if existing is None:
             sink(Event("info", pod=name, message="not running"))
             continue
-        runtime.down(existing, sink, timeout=timeout)
+        spec = runtime.desired(namespace, name)      # for the preStop hooks
+        runtime.forget(namespace, name)
+        with process.PodLock(namespace, name):
+            existing = runtime.find(namespace, name) or existing
+            runtime.down(existing, sink, timeout=timeout, spec=spec)
+        forget_events((namespace, name))
         removed.append(name)
     return removed
 

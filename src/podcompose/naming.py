@@ -41,6 +41,16 @@ def volume_name(namespace: str, pod: str, volume: str) -> str:
     return f"{pod_prefix(namespace, pod)}_{volume}"
 
 
+def desired_volume_name(namespace: str, pod: str) -> str:
+    """The volume holding a pod's desired state for the agent (upper case: no Kubernetes volume name is)."""
+    return f"{pod_prefix(namespace, pod)}_POD.desired"
+
+
+def attempt_name(namespace: str, pod: str, container: str, attempt: int) -> str:
+    """An earlier attempt of a container, kept for `logs --previous` (no Kubernetes name holds a '.')."""
+    return f"{container_name(namespace, pod, container)}.{attempt}"
+
+
 def pod_labels(namespace: str, pod: str) -> dict[str, str]:
     return {MANAGED: "true", POD: pod, NAMESPACE: namespace}
 

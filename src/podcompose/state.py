@@ -40,6 +40,13 @@ class ObservedPod:
     volumes: tuple[str, ...] = ()
     source: str = ""
     grace_seconds: int = 30
+    previous: tuple[ObservedContainer, ...] = ()   # earlier attempts (logs --previous) and helpers
+    desired_volume: str = ""                        # the agent's copy of the pod's spec, when it supervises it
+
+    def previous_attempt(self, container: str) -> ObservedContainer | None:
+        """The attempt before the current one of `container`, as the kubelet keeps it."""
+        earlier = [c for c in self.previous if c.container == container and c.role != "helper"]
+        return max(earlier, key=lambda c: c.created_at) if earlier else None
 
     @property
     def pause(self) -> ObservedContainer | None:
@@ -59,6 +66,8 @@ class ObservedPod:
         pause = self.pause
         apps = self.by_role("app")
         if pause is None or not pause.running:
+            if apps and all(c.status == "exited" for c in apps):     # a finished pod: the agent stopped its pause
+                return "Succeeded" if all(c.exit_code == 0 for c in apps) else "Failed"
             return "Failed" if self.containers else "Unknown"
         if not apps:
             inits = self.by_role("init")

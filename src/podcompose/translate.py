@@ -73,12 +73,15 @@ def _port_bindings(ports: tuple[Port, ...], default_host_ip: str) -> dict[str, l
     return bindings
 
 
-def pause_create_args(pod: Pod, image: str, spec_hash: str, default_host_ip: str = "") -> dict[str, Any]:
-    """The pause container: owner of the pod's network, IPC and UTS namespaces and its ports."""
+def pause_create_args(pod: Pod, image: str, spec_hash: str, default_host_ip: str = "",
+                      labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The pause container: owner of the pod's network, IPC and UTS namespaces and its ports.
+
+    `labels` adds the agent's sandbox labels (podcompose.agent.labels)."""
     args: dict[str, Any] = {
         "image": image,
         "name": naming.container_name(pod.namespace, pod.name, naming.PAUSE_CONTAINER),
-        "labels": _container_labels(pod, naming.PAUSE_CONTAINER, "pause", 0, spec_hash),
+        "labels": _container_labels(pod, naming.PAUSE_CONTAINER, "pause", 0, spec_hash) | dict(labels or {}),
         "ipc_mode": "shareable",
         "detach": True,
     }
@@ -93,13 +96,6 @@ def pause_create_args(pod: Pod, image: str, spec_hash: str, default_host_ip: str
     if holders:
         args["mounts"] = holders
     return args
-
-
-def _restart_policy(container: Container) -> dict[str, Any] | None:
-    if container.role == "init":
-        return None
-    name = {"Always": "unless-stopped", "OnFailure": "on-failure"}.get(container.restart_policy)
-    return {"Name": name} if name else None
 
 
 def staged_mounts(pod: Pod, container: Container, volume_subpath: bool = False) -> list[tuple[int, Volume, str]]:
@@ -168,13 +164,15 @@ def _user(container: Container) -> str | None:
 
 
 def container_create_args(pod: Pod, container: Container, spec_hash: str,
-                          staged: Mapping[int, str] | None = None, *, volume_subpath: bool = False) -> dict[str, Any]:
+                          staged: Mapping[int, str] | None = None, *, volume_subpath: bool = False,
+                          labels: Mapping[str, str] | None = None) -> dict[str, Any]:
     """An init, sidecar or app container joined to the pod's pause container.
 
     Kubernetes `command` replaces ENTRYPOINT and drops the image CMD (Docker
     ignores the image CMD whenever an entrypoint is given); `args` alone
     replaces CMD. An unset command stays None: `[]` would clear ENTRYPOINT.
-    `staged` maps a volumeMount's index to the staging path of its subPath;
+    No Docker restart policy: the node agent owns restarts (each one a new
+    attempt), and `labels` adds its attempt labels. `staged` maps a volumeMount's index to the staging path of its subPath;
     `volume_subpath` says the engine has volume subpaths (API 1.45+).
     """
     pause = naming.container_name(pod.namespace, pod.name, naming.PAUSE_CONTAINER)
@@ -184,7 +182,7 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
     args: dict[str, Any] = {
         "image": container.image,
         "name": naming.container_name(pod.namespace, pod.name, container.name),
-        "labels": _container_labels(pod, container.name, container.role, order, spec_hash),
+        "labels": _container_labels(pod, container.name, container.role, order, spec_hash) | dict(labels or {}),
         "entrypoint": list(container.command) if container.command else None,
         "command": list(container.args) if container.args is not None else None,
         "environment": dict(container.env),
@@ -200,9 +198,6 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
         args["working_dir"] = container.working_dir
     if mounts:
         args["mounts"] = mounts
-    restart = _restart_policy(container)
-    if restart:
-        args["restart_policy"] = restart
     if (user := _user(container)) is not None:
         args["user"] = user
     if security.privileged:

@@ -46,6 +46,11 @@ def namespace(kit: dict[str, str]) -> Iterator[str]:
     """A unique namespace keeps the sample's fixed pod name apart from any other run."""
     name = f"t-{uuid.uuid4().hex[:8]}"
     yield name
+    desired = subprocess.run(["docker", "volume", "ls", "-q", "--filter", f"label=io.podcompose.namespace={name}",
+                              "--filter", "label=io.podcompose.role=desired"], capture_output=True, text=True).stdout.split()
+    if desired:
+        subprocess.run(["docker", "volume", "rm", "-f", *desired], capture_output=True)
+        time.sleep(0.2)
     containers, volumes = in_namespace(name)
     if containers:
         subprocess.run(["docker", "rm", "-f", *containers], capture_output=True)

@@ -3,7 +3,7 @@
 # and samples never pull from a registry.
 #
 # Usage: tests/kit/build-images.sh [--force] [NAME...]
-#   NAME     busybox | pause (or the full reference); default: all of them
+#   NAME     busybox | pause | httpd (or the full reference); default: all of them
 #   --force  rebuild even when the image exists
 #   --list   print NAME=REF for every kit image and exit
 # Only missing or outdated images are built (a hash of this script and the
@@ -14,8 +14,9 @@ set -euo pipefail
 declare -A REFS=(
     [busybox]=podcompose.test/busybox:1
     [pause]=podcompose.test/pause:1
+    [httpd]=podcompose.test/httpd:1
 )
-NAMES=(busybox pause)
+NAMES=(busybox pause httpd)
 
 BUSYBOX_BIN=${BUSYBOX_BIN:-/bin/busybox}
 CATATONIT_BIN=${CATATONIT_BIN:-/usr/bin/catatonit}
@@ -39,6 +40,7 @@ inputs_hash() {
     case $1 in
         busybox) bin=$BUSYBOX_BIN ;;
         pause) bin=$CATATONIT_BIN ;;
+        httpd) bin=$BUSYBOX_BIN ;;
     esac
     cat "$SELF" "$bin" 2>/dev/null | sha256sum | cut -c1-16
 }
@@ -104,6 +106,22 @@ FROM scratch
 COPY catatonit /catatonit
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/catatonit", "-P"]
+DOCKERFILE
+}
+
+# Only a static HTTP server: busybox's httpd applet under the name httpd, no shell,
+# no client (for probes that must work on an image with nothing else in it).
+build_httpd() {
+    local ctx=$1
+    copy_static "$BUSYBOX_BIN" "$ctx/rootfs/httpd" busybox-static
+    mkdir -p "$ctx/rootfs/www"
+    echo "podcompose httpd kit" >"$ctx/rootfs/www/index.html"
+    cat >"$ctx/Dockerfile" <<'DOCKERFILE'
+FROM scratch
+COPY rootfs/ /
+STOPSIGNAL SIGKILL
+ENTRYPOINT ["/httpd", "-f", "-h", "/www"]
+CMD ["-p", "8080"]
 DOCKERFILE
 }
 

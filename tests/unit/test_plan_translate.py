@@ -137,7 +137,7 @@ def test_container_args_join_the_pause_container() -> None:
     assert "volumes" not in app
     assert app["nano_cpus"] == 500_000_000 and app["mem_limit"] == 64 * 1024 * 1024
     assert app["user"] == "1000:3000"
-    assert app["restart_policy"] == {"Name": "unless-stopped"}
+    assert "restart_policy" not in app      # the node agent owns restarts, never Docker
     init = container_create_args(p, p.container("fetch"), "h")
     assert init["entrypoint"] == ["cp", "/a", "/work/"] and init["command"] is None
     assert "restart_policy" not in init

@@ -18,7 +18,8 @@ from podcompose.load import load_text
 from podcompose.model import pods_from_documents
 from podcompose.plan import CreateVolume, Plan, RunPause, StartContainer
 from podcompose.runtime import hostpath, ownership, subpath
-from podcompose.runtime.execute import PodFailed, execute
+from podcompose.runtime.builder import MountRefused, PodBuilder
+from podcompose.runtime.execute import cleanup, execute
 from podcompose.runtime.remove import remove_pod
 from podcompose.state import ObservedContainer, ObservedPod
 from podcompose.translate import container_create_args, pause_create_args, volume_archive, volume_create_args
@@ -386,14 +387,27 @@ def test_a_foreign_volume_stops_up_before_anything_is_made(tmp_path: Path, stagi
     assert api.created == [] and api.removed == []
 
 
+def build_first_two(client: "FakeClient") -> PodBuilder:
+    """What up and the agent's first sync do for secret_pod_plan(): volume, pause, then each container."""
+    plan = secret_pod_plan()
+    builder = PodBuilder(client, plan.pod, plan.spec_hash, "pause:1", lambda event: None)
+    builder.create_volume(plan.pod.volumes[0])
+    builder.run_pause("")
+    builder.create_and_start(plan.pod.container("first"))
+    builder.create_and_start(plan.pod.container("second"))
+    return builder
+
+
 @needs_root
 def test_rollback_removes_the_staging_mounts_of_a_pod_that_failed(tmp_path: Path, staging_root: Path) -> None:
     volume = tmp_path / "volume"
     volume.mkdir()
     api = FakeAPI(str(volume), fail_create="web_second")
     events = []
+    client = FakeClient(api)
     with pytest.raises(PodcomposeError, match="cannot create web_second"):
-        execute(FakeClient(api), secret_pod_plan(), events.append)
+        build_first_two(client)
+    cleanup(client, secret_pod_plan().pod, events.append)     # what up does when a start fails
     first = next(a for a in api.created if a["name"] == "web_first")
     source = first["mounts"][0]["Source"]
     assert source == str(staging_root / "default" / "web" / "first" / "0")
@@ -421,7 +435,7 @@ def test_a_subpath_link_fails_the_container_naming_the_mount(tmp_path: Path, sta
     volume.mkdir()
     (volume / "logs").symlink_to("/")
     api = FakeAPI(str(volume))
-    with pytest.raises(PodFailed, match=r"^pod web: container first: volumeMounts\[0\] \(subPath logs\): logs is a "
-                                        "symbolic link; refusing to follow it out of volume data$"):
-        execute(FakeClient(api), secret_pod_plan(), lambda event: None)
+    with pytest.raises(MountRefused, match=r"^pod web: container first: volumeMounts\[0\] \(subPath logs\): logs is "
+                                           "a symbolic link; refusing to follow it out of volume data$"):
+        build_first_two(FakeClient(api))
     assert [a["name"] for a in api.created] == ["web_POD"]

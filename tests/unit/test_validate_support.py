@@ -34,14 +34,16 @@ def test_ignored_fields_give_one_note_each() -> None:
 
 
 def test_unsupported_fields_give_a_warning_each() -> None:
-    text = POD + "    livenessProbe: {httpGet: {path: /, port: 80}}\n" \
-                 "  - name: side\n    image: busybox\n    readinessProbe: {exec: {command: [cat, /ok]}}\n"
+    text = POD + "    volumeDevices: [{name: disk, devicePath: /dev/xvda}]\n" \
+                 "  - name: side\n    image: busybox\n    restartPolicyRules: [{action: Restart}]\n"
     assert findings(text) == [
-        "pod.yaml:9:5: warning: not supported yet: spec.containers[0].livenessProbe will not be applied "
-        "(probes are not run)",
-        "pod.yaml:12:5: warning: not supported yet: spec.containers[1].readinessProbe will not be applied "
-        "(probes are not run)",
+        "pod.yaml:9:5: warning: not supported yet: spec.containers[0].volumeDevices will not be applied "
+        "(raw block devices are not supported)",
+        "pod.yaml:12:5: warning: not supported yet: spec.containers[1].restartPolicyRules will not be applied "
+        "(no container restart rules)",
     ]
+    probes = POD + "    livenessProbe: {httpGet: {path: /, port: 80}}\n    lifecycle: {preStop: {sleep: {seconds: 1}}}\n"
+    assert findings(probes) == []          # the node agent runs probes and hooks
 
 
 def test_unlisted_sub_fields_are_unsupported() -> None:
@@ -90,10 +92,10 @@ def test_supported_fields_and_defaults_are_silent() -> None:
 
 def test_init_containers_inherit_container_rows() -> None:
     text = POD + "  initContainers:\n  - name: init\n    image: busybox\n" \
-                 "    lifecycle: {preStop: {sleep: {seconds: 1}}}\n    restartPolicy: Always\n"
+                 "    volumeDevices: [{name: disk, devicePath: /dev/xvda}]\n    restartPolicy: Always\n"
     assert findings(text) == [
-        "pod.yaml:12:5: warning: not supported yet: spec.initContainers[0].lifecycle will not be applied "
-        "(postStart/preStop hooks are not run)"]
+        "pod.yaml:12:5: warning: not supported yet: spec.initContainers[0].volumeDevices will not be applied "
+        "(raw block devices are not supported)"]
 
 
 def test_deployment_and_job_rows_and_template_paths() -> None:
@@ -110,13 +112,13 @@ spec:
     spec:
       affinity: {}
       nodeName: node-1
-      containers: [{name: app, image: nginx, startupProbe: {tcpSocket: {port: 80}}}]
+      containers: [{name: app, image: nginx, resizePolicy: [{resourceName: cpu, restartPolicy: NotRequired}]}]
 """
     assert findings(deployment) == [
         "pod.yaml:6:3: note: ignored: spec.strategy: no rolling updates: a changed pod is recreated",
         "pod.yaml:12:7: note: ignored: spec.template.spec.nodeName: one Docker host is the only node",
-        "pod.yaml:13:46: warning: not supported yet: spec.template.spec.containers[0].startupProbe will not be "
-        "applied (probes are not run)",
+        "pod.yaml:13:46: warning: not supported yet: spec.template.spec.containers[0].resizePolicy will not be "
+        "applied (in-place resize does not apply: podcompose recreates a changed pod)",
     ]
     job = """\
 apiVersion: batch/v1
@@ -142,22 +144,24 @@ def test_unknown_fields_get_no_support_warning() -> None:
 
 
 def test_lookup_and_review() -> None:
-    assert support.lookup("spec.containers[*].livenessProbe").status == support.UNSUPPORTED  # type: ignore[union-attr]
+    assert support.lookup("spec.containers[*].livenessProbe").status == support.SUPPORTED  # type: ignore[union-attr]
+    assert support.lookup("spec.containers[*].volumeDevices").status == support.UNSUPPORTED  # type: ignore[union-attr]
     assert support.lookup("spec.initContainers[*].restartPolicy").status == support.SUPPORTED  # type: ignore[union-attr]
     assert support.lookup("spec.containers[*].restartPolicy").status == support.UNSUPPORTED  # type: ignore[union-attr]
     assert support.lookup("spec.initContainers[*].image").status == support.SUPPORTED  # type: ignore[union-attr]
     assert support.lookup("spec.replicas", "Deployment").status == support.SUPPORTED  # type: ignore[union-attr]
     assert support.lookup("spec.noSuchField") is None
-    spec = {"containers": [{"name": "a", "livenessProbe": {"exec": {}}}], "nodeSelector": {"a": "b"}}
+    spec = {"containers": [{"name": "a", "volumeDevices": [{"name": "d"}]}], "nodeSelector": {"a": "b"}}
     assert [(path, row.status) for path, row in support.review(spec, ("spec",))] == [
-        (("spec", "containers", 0, "livenessProbe"), "unsupported"), (("spec", "nodeSelector"), "ignored")]
+        (("spec", "containers", 0, "volumeDevices"), "unsupported"), (("spec", "nodeSelector"), "ignored")]
 
 
 def test_markdown_table() -> None:
     table = support.markdown_table()
     lines = table.splitlines()
     assert lines[0] == "| Field | Status | Notes |"
-    assert "| `spec.containers[*].livenessProbe` | not yet | probes are not run |" in lines
+    assert "| `spec.containers[*].livenessProbe` | supported |  |" in lines
+    assert "| `spec.containers[*].volumeDevices` | not yet | raw block devices are not supported |" in lines
     assert "| `spec.nodeSelector` | ignored | no meaning on a single Docker host (no scheduler) |" in lines
     assert "| `spec.containers[*].image` | supported |  |" in lines
     assert "| `Deployment spec.replicas` | supported |  |" in lines

@@ -20,9 +20,13 @@ if TYPE_CHECKING:
     from ..runtime import Runtime
 
 
-def _runtime() -> "Runtime":
+def _runtime(revive_agent: bool = False) -> "Runtime":
     from ..runtime import Runtime
-    return Runtime()
+
+    runtime = Runtime()
+    if revive_agent:
+        api.revive_agent(runtime)
+    return runtime
 
 
 def _load(args: argparse.Namespace, ui: UI) -> api.LoadedPods:
@@ -81,7 +85,7 @@ def up(args: argparse.Namespace, ui: UI) -> int:
         return 1
     if args.detach:
         if args.wait:
-            api.wait_running(runtime, loaded.pods, args.wait_timeout)
+            api.wait_ready(runtime, loaded.pods, args.wait_timeout)
         for pod in loaded.pods:
             ui.print(f"pod/{pod.name} running" + _ports_text(pod, options.host_ip))
         return 0
@@ -95,21 +99,13 @@ def _ports_text(pod: Pod, default_host_ip: str) -> str:
 
 
 def _attach(runtime: "Runtime", pods: list[Pod], args: argparse.Namespace, ui: UI) -> int:
-    """Stream the logs of the running containers; Ctrl-C brings the pods down."""
-    from ..runtime import LogOptions
+    """Stream the logs of the running containers through their restarts; Ctrl-C brings the pods down."""
+    from .attach import attach
 
     targets = [(p.namespace, p.name) for p in pods]
     ui.info("attached: Ctrl-C stops the pods")
     try:
-        containers = []
-        for namespace, name in targets:
-            pod = api.find_pod(runtime, namespace, name)
-            containers.extend(pod.by_role("sidecar", "app"))
-        width = max((len(c.container) for c in containers), default=0)
-        for container, line in runtime.logs(containers, LogOptions(follow=True, across_restarts=True)):
-            ui.log_line(container, line, True, width)
-        # every followed container stopped: the pods' result is the exit code
-        return _result(runtime, targets, ui)
+        return attach(runtime, pods, ui)
     except KeyboardInterrupt:
         ui.info("stopping (Ctrl-C again to force)")
         try:
@@ -117,20 +113,6 @@ def _attach(runtime: "Runtime", pods: list[Pod], args: argparse.Namespace, ui: U
         except KeyboardInterrupt:
             api.down(runtime, targets, timeout=0, sink=ui.event)
         return 130
-
-
-def _result(runtime: "Runtime", targets: list[tuple[str, str]], ui: UI) -> int:
-    time.sleep(0.2)  # a log stream can end a moment before Docker records the exit
-    code = 0
-    for namespace, name in targets:
-        pod = runtime.find(namespace, name)
-        if pod is None:
-            continue
-        for container in pod.by_role("app"):
-            if container.exit_code:
-                code = code or container.exit_code
-        ui.info(f"{name}: {pod.phase}")
-    return code
 
 
 # down ---------------------------------------------------------------------------
@@ -160,7 +142,7 @@ def ps(args: argparse.Namespace, ui: UI) -> int:
     from .render import pods_as_data, pods_table
 
     names = [n for _, n in _targets(args)]
-    pods = api.ps(_runtime(), args.namespace, names)
+    pods = api.ps(_runtime(revive_agent=True), args.namespace, names)
     if args.output != "text":
         ui.data(pods_as_data(pods), args.output)
         return 0
@@ -199,7 +181,7 @@ def logs(args: argparse.Namespace, ui: UI) -> int:
         if not args.files:
             raise UsageError("name a pod, or give -f FILE")
         name = _targets(args)[0][1]
-    runtime = _runtime()
+    runtime = _runtime(revive_agent=True)
     pod = api.find_pod(runtime, namespace, name)
     if args.container:
         containers = [api.pick_container(pod, args.container)]
@@ -211,12 +193,17 @@ def logs(args: argparse.Namespace, ui: UI) -> int:
     if args.previous:
         if len(containers) != 1:
             raise UsageError("--previous needs one container: add -c CONTAINER")
-        if containers[0].restart_count == 0:
+        earlier = pod.previous_attempt(containers[0].container)
+        if earlier is not None:     # the agent restarts as a new attempt and keeps the one before
+            containers = [earlier]
+        elif containers[0].restart_count == 0:
             raise PodcomposeError(f"container {containers[0].container} has not restarted: there is no previous log")
-        # Between the previous run's exit and this run's start: the log copier stamps lines
-        # when it reads them, so a boundary at either end can cut the wrong way.
-        restarted = containers[0]
-        until = (unix_time(restarted.finished_at) + unix_time(restarted.started_at)) / 2
+        else:
+            # Restarted in place (by Docker, before the agent): between the previous run's exit and
+            # this run's start; the log copier stamps lines when it reads them, so a boundary at
+            # either end can cut the wrong way.
+            restarted = containers[0]
+            until = (unix_time(restarted.finished_at) + unix_time(restarted.started_at)) / 2
     options = LogOptions(follow=args.follow, tail=args.tail, since=_since(args.since),
                          until=until, timestamps=args.timestamps)
     prefixed = len(containers) > 1
@@ -233,7 +220,7 @@ def exec_(args: argparse.Namespace, ui: UI) -> int:
         command = command[1:]
     if not command:
         raise UsageError("give the command after --, e.g. podcompose exec web -- sh")
-    runtime = _runtime()
+    runtime = _runtime(revive_agent=True)
     pod = api.find_pod(runtime, args.namespace or "default", args.pod)
     container = api.pick_container(pod, args.container)
     if args.tty or args.stdin:
@@ -293,9 +280,9 @@ def config(args: argparse.Namespace, ui: UI) -> int:
 def describe(args: argparse.Namespace, ui: UI) -> int:
     from .render import describe_data, print_describe
 
-    runtime = _runtime()
+    runtime = _runtime(revive_agent=True)
     pod = api.find_pod(runtime, args.namespace or "default", args.pod)
-    events = runtime.events(pod)
+    events = api.pod_events(runtime, pod)
     data = describe_data(pod, events)
     if args.output == "text":
         print_describe(ui, data)
@@ -317,6 +304,37 @@ def version(args: argparse.Namespace, ui: UI) -> int:
             ui.print(f"{key}: {value if value is not None else '(unreachable)'}")
     else:
         ui.data(data, args.output)
+    return 0
+
+
+def agent(args: argparse.Namespace, ui: UI) -> int:
+    from ..agent import process
+
+    if args.action == "run":
+        from ..agent.loop import main
+        return main()
+    if args.action == "stop":
+        pid = process.stop()
+        ui.info(f"agent {pid} stopped; pods keep running" if pid else "no agent is running")
+        return 0
+    files = process.AgentFiles.current()
+    pid = process.agent_pid(files)
+    status = process.read_status(files) if pid else {}
+    started = process.process_started_at(pid) if pid else None
+    data = {"running": pid is not None, "pid": pid, "startedAt": started, "log": str(files.log),
+            "pods": {key: {"phase": value.get("phase"), "status": value.get("kubectl_status"),
+                           "ready": value.get("ready_column"), "restarts": value.get("restarts")}
+                     for key, value in (status.get("pods") or {}).items()}}
+    if args.output != "text":
+        ui.data(data, args.output)
+        return 0
+    if pid is None:
+        ui.print("agent: not running (any podcompose command that finds pods starts it; podcompose agent run)")
+        return 0
+    since = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started)) if started else "?"
+    ui.print(f"agent: running, pid {pid}, since {since}, log {files.log}")
+    for key, value in data["pods"].items():
+        ui.print(f"  {key}: {value['status']} (ready {value['ready']}, restarts {value['restarts']})")
     return 0
 
 
@@ -342,5 +360,5 @@ def complete(args: argparse.Namespace, ui: UI) -> int:
 
 
 VERBS = {"up": up, "down": down, "ps": ps, "logs": logs, "exec": exec_, "validate": validate,
-         "config": config, "describe": describe, "version": version, "completion": completion,
+         "config": config, "describe": describe, "version": version, "agent": agent, "completion": completion,
          "__complete": complete}

@@ -38,6 +38,9 @@ EXAMPLES = {
   podcompose describe web""",
     "version": """examples:
   podcompose version -o json""",
+    "agent": """examples:
+  podcompose agent                          # is it running, what does it supervise
+  podcompose agent stop                     # pods keep running; the next podcompose command starts it again""",
     "completion": """examples:
   source <(podcompose completion bash)""",
 }
@@ -177,6 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     version = verb("version", "Print version information")
     _output(version)
+
+    agent = verb("agent", "The node agent that keeps the pods running: status, run, stop")
+    agent.add_argument("action", choices=("status", "run", "stop"), nargs="?", default="status",
+                       help="status (default): is it running, since when, what it supervises; run: in the "
+                            "foreground (up starts it in the background by itself); stop: SIGTERM (pods keep running)")
+    _output(agent)
 
     completion = verb("completion", "Print a shell completion script")
     completion.add_argument("shell", choices=("bash", "zsh", "fish"))

@@ -71,19 +71,48 @@ def _spec_data(pod: ObservedPod) -> list[dict[str, Any]]:
             for c in pod.containers]
 
 
+def _agent_record(pod: ObservedPod) -> dict[str, Any]:
+    """What the node agent last reported of the pod (empty when it does not supervise it)."""
+    from ..agent import process
+
+    return process.read_status().get("pods", {}).get(f"{pod.namespace}/{pod.name}") or {}
+
+
+def _status_of(record: dict[str, Any], name: str) -> dict[str, Any]:
+    return next((s for s in (*record.get("init_statuses", ()), *record.get("statuses", ())) if s.get("name") == name),
+                {})
+
+
 def pods_as_data(pods: list[ObservedPod]) -> list[dict[str, Any]]:
-    return [{"namespace": p.namespace, "name": p.name, "phase": p.phase, "source": p.source,
-             "containers": _container_data(p), "volumes": list(p.volumes)} for p in pods]
+    found = []
+    for p in pods:
+        record = _agent_record(p)
+        containers = _container_data(p)
+        for container in containers:
+            status = _status_of(record, container["name"])
+            if container["role"] != "pause":
+                container["ready"] = bool(status.get("ready"))
+                container["reason"] = status.get("reason") or None
+        found.append({"namespace": p.namespace, "name": p.name, "phase": record.get("phase") or p.phase,
+                      "ready": record.get("ready_column"), "status": record.get("kubectl_status") or p.phase,
+                      "restarts": record.get("restarts", sum(c.restart_count for c in p.containers)),
+                      "supervised": bool(record), "source": p.source, "containers": containers,
+                      "volumes": list(p.volumes)})
+    return found
 
 
 def pods_table(pods: list[ObservedPod]) -> tuple[list[str], list[list[str]]]:
-    columns = ["NAMESPACE", "POD", "PHASE", "CONTAINER", "ROLE", "STATE", "EXIT", "RESTARTS", "IMAGE"]
+    """kubectl's READY and STATUS for each pod (from the agent), then a row per container."""
+    columns = ["NAMESPACE", "POD", "READY", "STATUS", "CONTAINER", "ROLE", "STATE", "EXIT", "RESTARTS", "IMAGE"]
     rows = []
     for pod in pods:
+        record = _agent_record(pod)
+        ready, status = record.get("ready_column") or "-", record.get("kubectl_status") or pod.phase
         for i, c in enumerate(pod.containers):
-            rows.append([pod.namespace if i == 0 else "", pod.name if i == 0 else "", pod.phase if i == 0 else "",
-                         c.container, c.role, c.status, "" if c.exit_code is None else str(c.exit_code),
-                         str(c.restart_count), c.image])
+            first = i == 0
+            rows.append([pod.namespace if first else "", pod.name if first else "", ready if first else "",
+                         status if first else "", c.container, c.role, c.status,
+                         "" if c.exit_code is None else str(c.exit_code), str(c.restart_count), c.image])
     return columns, rows
 
 
@@ -95,7 +124,13 @@ def describe_data(pod: ObservedPod, events: list[dict[str, Any]]) -> dict[str, A
     return {"namespace": pod.namespace, "name": pod.name, "phase": pod.phase, "source": pod.source,
             "gracePeriodSeconds": pod.grace_seconds, "containers": _container_data(pod),
             "spec": _spec_data(pod), "volumes": list(pod.volumes),
-            "probes": "none: probes are not run yet", "events": events}
+            "probes": _probe_data(pod), "events": events}
+
+
+def _probe_data(pod: ObservedPod) -> dict[str, Any]:
+    """Each container's probes' last failures, as the agent saw them ({} when all pass)."""
+    record = _agent_record(pod)
+    return {name: messages for name, messages in (record.get("probes") or {}).items() if messages}
 
 
 def print_describe(ui: UI, data: dict[str, Any]) -> None:

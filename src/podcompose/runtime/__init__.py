@@ -14,13 +14,15 @@ from ..events import EventSink, ignore
 from ..plan import Plan
 from ..state import Observed, ObservedContainer, ObservedPod
 from .client import connect, docker_errors
-from .execute import ContainerFailed, PodFailed, execute
+from ..model import Pod
+from .builder import MountRefused
+from .execute import ContainerFailed, PodFailed, cleanup, execute, settle
 from .history import pod_events
 from .logs import LogOptions, merged_lines
 from .observe import observe
 from .remove import remove_pod
 
-__all__ = ["Runtime", "PodFailed", "ContainerFailed", "LogOptions"]
+__all__ = ["Runtime", "PodFailed", "ContainerFailed", "MountRefused", "LogOptions"]
 
 
 class Runtime:
@@ -35,11 +37,40 @@ class Runtime:
     def find(self, namespace: str, pod: str) -> ObservedPod | None:
         return self.observe(namespace, pod).find(namespace, pod)
 
-    def up(self, plan: Plan, sink: EventSink = ignore, *, keep_on_failure: bool = False, settle: bool = True) -> None:
-        execute(self.client, plan, sink, keep_on_failure=keep_on_failure, settle=settle)
+    def up(self, plan: Plan, sink: EventSink = ignore, *, keep_on_failure: bool = False,
+           sandbox_labels: dict[str, str] | None = None) -> str:
+        """Images, volumes and the pause container of the plan; the pause image used."""
+        return execute(self.client, plan, sink, keep_on_failure=keep_on_failure, sandbox_labels=sandbox_labels)
 
-    def down(self, pod: ObservedPod, sink: EventSink = ignore, *, timeout: int | None = None) -> None:
-        remove_pod(self.client, pod, sink, timeout=timeout)
+    def settle(self, pod: Pod, since: float) -> set[str]:
+        return settle(self.client, pod, since)
+
+    def cleanup(self, pod: Pod, sink: EventSink = ignore) -> None:
+        cleanup(self.client, pod, sink)
+
+    def forget(self, namespace: str, pod: str) -> None:
+        """Remove the pod's desired state: the agent stops supervising it."""
+        from .. import naming
+        from .ownership import check_volume_name
+
+        name = naming.desired_volume_name(namespace, pod)
+        with docker_errors(f"ending the supervision of pod {pod}"):
+            if check_volume_name(self.client, name, namespace, pod) is not None:
+                try:
+                    self.client.api.remove_volume(name, force=True)
+                except docker.errors.NotFound:
+                    pass
+
+    def down(self, pod: ObservedPod, sink: EventSink = ignore, *, timeout: int | None = None,
+             spec: Pod | None = None) -> None:
+        remove_pod(self.client, pod, sink, timeout=timeout, spec=spec)
+
+    def desired(self, namespace: str, pod: str) -> Pod | None:
+        """The pod as the agent keeps it (None when it is not supervised)."""
+        from ..agent import store
+
+        desired = store.load(self.client, namespace, pod)
+        return desired.pod if desired else None
 
     def logs(self, containers: list[ObservedContainer], options: LogOptions) -> Iterator[tuple[str, str]]:
         return merged_lines(self.client, containers, options)

@@ -52,7 +52,8 @@ def _observed_container(attrs: dict) -> ObservedContainer:
         image=attrs["Config"].get("Image", ""),
         spec_hash=labels.get(naming.SPEC_HASH, ""),
         order=int(labels.get(naming.ORDER, "0") or 0),
-        restart_count=int(attrs.get("RestartCount", 0) or 0),
+        # the agent's count (each restart a new attempt); Docker's own for containers made before it
+        restart_count=int(labels.get(naming.RESTART_COUNT) or attrs.get("RestartCount", 0) or 0),
         started_at=state.get("StartedAt", ""),
         created_at=attrs.get("Created", ""),
         finished_at=state.get("FinishedAt", ""),
@@ -92,10 +93,15 @@ def observe(client: docker.DockerClient, namespace: str | None = None, pod: str 
     for key in sorted(set(containers) | set(pod_volumes)):
         items = containers.get(key, [])
         labels = (items[0]["Config"].get("Labels") or {}) if items else {}
-        observed = tuple(sorted((_observed_container(a) for a in items), key=lambda c: (c.order, c.container)))
+        everything = sorted((_observed_container(a) for a in items), key=lambda c: (c.order, c.container))
+        # the current attempt of each container holds its plain name; earlier ones are `<name>.<attempt>`
+        current = tuple(c for c in everything if c.docker_name == naming.container_name(key[0], key[1], c.container))
+        earlier = tuple(c for c in everything if c not in current)
         pods.append(ObservedPod(
-            namespace=key[0], name=key[1], containers=observed,
-            volumes=tuple(sorted(pod_volumes.get(key, []))),
+            namespace=key[0], name=key[1], containers=current, previous=earlier,
+            volumes=tuple(sorted(v for v in pod_volumes.get(key, []) if v != naming.desired_volume_name(*key))),
+            desired_volume=naming.desired_volume_name(*key)
+            if naming.desired_volume_name(*key) in pod_volumes.get(key, []) else "",
             source=labels.get(naming.SOURCE, ""),
             grace_seconds=int(labels.get(naming.GRACE, "30") or 30),
         ))

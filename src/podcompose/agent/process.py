@@ -1,0 +1,209 @@
+"""Where the agent runs: a host process, one per Docker daemon, found by a lock file.
+
+`/run/podcompose/` (PODCOMPOSE_RUN_DIR elsewhere) holds, per daemon: `agent-<id>.lock`
+(held with flock by the running agent for its whole life: the kernel drops it when
+the process dies, however it dies), `agent-<id>.pid`, `agent-<id>.log` and
+`agent-<id>.status.json` (what it supervises, written after each pass).
+`ensure_running` starts one in a new session (so closing the terminal that ran
+`up` does not end it) when the lock is free.
+"""
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+RUN_DIR_ENV = "PODCOMPOSE_RUN_DIR"
+DEFAULT_RUN_DIR = "/run/podcompose"
+START_TIMEOUT_SECONDS = 10.0
+
+
+def run_dir() -> Path:
+    return Path(os.environ.get(RUN_DIR_ENV) or DEFAULT_RUN_DIR)
+
+
+def daemon_id() -> str:
+    """Which Docker daemon: one agent each (the default socket is `default`)."""
+    host = os.environ.get("DOCKER_HOST", "")
+    if host in ("", "unix:///var/run/docker.sock", "unix:///run/docker.sock"):
+        return "default"
+    return hashlib.sha256(host.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class AgentFiles:
+    lock: Path
+    pid: Path
+    log: Path
+    status: Path
+
+    @classmethod
+    def current(cls) -> "AgentFiles":
+        base = run_dir()
+        stem = f"agent-{daemon_id()}"
+        return cls(base / f"{stem}.lock", base / f"{stem}.pid", base / f"{stem}.log", base / f"{stem}.status.json")
+
+
+def _open_lock(files: AgentFiles) -> int:
+    files.lock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return os.open(files.lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+
+
+def hold_lock(files: AgentFiles) -> int | None:
+    """The lock's fd, held by this process for as long as it lives; None when another agent holds it."""
+    fd = _open_lock(files)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as error:
+        os.close(fd)
+        if error.errno in (errno.EAGAIN, errno.EACCES):
+            return None
+        raise
+    files.pid.write_text(f"{os.getpid()}\n")
+    return fd
+
+
+def is_running(files: AgentFiles | None = None) -> bool:
+    files = files or AgentFiles.current()
+    if not files.lock.exists():
+        return False
+    fd = _open_lock(files)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+def agent_pid(files: AgentFiles | None = None) -> int | None:
+    files = files or AgentFiles.current()
+    if not is_running(files):
+        return None
+    try:
+        return int(files.pid.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def ensure_running() -> tuple[int | None, bool]:
+    """(the agent's pid, whether it was started now). Starts one when none holds the lock."""
+    files = AgentFiles.current()
+    pid = agent_pid(files)
+    if pid is not None:
+        return pid, False
+    files.lock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with open(files.log, "ab") as log:
+        os.chmod(files.log, 0o600)
+        subprocess.Popen([sys.executable, "-m", "podcompose", "agent", "run"], stdin=subprocess.DEVNULL,
+                         stdout=log, stderr=log, start_new_session=True, close_fds=True,
+                         env=os.environ | {"PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        pid = agent_pid(files)
+        if pid is not None:
+            return pid, True
+        time.sleep(0.05)
+    from ..errors import PodcomposeError
+    raise PodcomposeError(f"the podcompose agent did not start within {START_TIMEOUT_SECONDS:g} s; see {files.log}")
+
+
+def stop(timeout: float = 10.0) -> int | None:
+    """SIGTERM the agent and wait for it to let go of its lock; the pid stopped, or None."""
+    files = AgentFiles.current()
+    pid = agent_pid(files)
+    if pid is None:
+        return None
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while is_running(files) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if is_running(files):
+        os.kill(pid, signal.SIGKILL)
+    return pid
+
+
+def write_status(files: AgentFiles, status: dict[str, Any]) -> None:
+    tmp = files.status.with_suffix(".tmp")
+    tmp.write_text(json.dumps(status, sort_keys=True))
+    os.chmod(tmp, 0o600)
+    tmp.replace(files.status)
+
+
+def read_status(files: AgentFiles | None = None) -> dict[str, Any]:
+    files = files or AgentFiles.current()
+    try:
+        return json.loads(files.status.read_text())  # type: ignore[no-any-return]
+    except (OSError, ValueError):
+        return {}
+
+
+def process_started_at(pid: int) -> float | None:
+    """When the process started (unix seconds), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks = int(fields[19])
+        boot = next(float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("btime"))
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
+class PodLock:
+    """Who syncs a pod right now: the agent's worker, or `up` bringing the pod up (the kubelet's pod worker).
+
+    flock on `/run/podcompose/pods/<pod>.lock`; the kernel releases it when its holder dies.
+    """
+
+    def __init__(self, namespace: str, pod: str) -> None:
+        from .. import naming
+
+        self.path = run_dir() / "pods" / f"{naming.pod_prefix(namespace, pod)}.lock"
+        self.fd: int | None = None
+
+    def acquire(self, blocking: bool = True, timeout: float = 60.0) -> bool:
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self.fd = fd
+                return True
+            except OSError as error:
+                if error.errno not in (errno.EAGAIN, errno.EACCES):
+                    os.close(fd)
+                    raise
+            if not blocking or time.monotonic() >= deadline:
+                os.close(fd)
+                return False
+            time.sleep(0.05)
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
+
+    def __enter__(self) -> "PodLock":
+        from ..errors import PodcomposeError
+
+        if not self.acquire():
+            raise PodcomposeError(f"another podcompose is working on this pod ({self.path} is locked)")
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.release()

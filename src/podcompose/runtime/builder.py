@@ -1,0 +1,201 @@
+"""Making a pod's Docker objects: volumes, the pause container, containers. Shared by `up` and the agent.
+
+Each method makes one kind of object, with the ownership checks, subPath staging
+and tmpfs filling it needs; the order is the caller's (`execute` for `up`, the
+agent's `sync` afterwards).
+"""
+from __future__ import annotations
+
+import os
+from typing import Callable, Mapping
+
+import docker
+import docker.errors
+from docker.utils import version_gte
+
+from .. import naming, translate
+from ..errors import PodcomposeError
+from ..events import Event, EventSink
+from ..model import Container, Pod, Volume
+from . import hostpath, ownership, subpath
+from .client import docker_errors
+
+VOLUME_SUBPATH_API = "1.45"   # Docker 26: VolumeOptions.Subpath, opened by the engine without following links
+
+
+class MountRefused(PodcomposeError):
+    """A container's mount cannot be made safely (a subPath that is or crosses a link, ...)."""
+
+    def __init__(self, message: str, *, pod: str, container: str) -> None:
+        super().__init__(message)
+        self.pod = pod
+        self.container = container
+
+
+class PodBuilder:
+    def __init__(self, client: docker.DockerClient, pod: Pod, spec_hash: str, pause_image: str,
+                 sink: EventSink) -> None:
+        self.client = client
+        self.pod = pod
+        self.spec_hash = spec_hash
+        self.pause_image = pause_image
+        self.sink = sink
+        self.volume_paths: dict[str, str] = {}
+        self.pending_fills: list[tuple[str, bytes]] = []   # tmpfs volumes, filled once the pause container holds them
+        self.created_anything = False
+        self.volume_subpath = version_gte(getattr(client.api, "api_version", "1.41"), VOLUME_SUBPATH_API)
+
+    def preflight(self) -> None:
+        """Before anything is made: hostPath types hold, and no name the pod needs is someone else's."""
+        pod = self.pod
+        hostpath.check(pod)
+        with docker_errors(f"checking the names pod {pod.name} needs"):
+            names = [naming.container_name(pod.namespace, pod.name, naming.PAUSE_CONTAINER)]
+            names += [naming.container_name(pod.namespace, pod.name, c.name) for c in pod.all_containers]
+            for name in names:
+                ownership.check_container_name(self.client, name, pod.namespace, pod.name)
+            for volume in pod.volumes:
+                if volume.kind != "hostPath":
+                    ownership.check_volume_name(self.client, naming.volume_name(pod.namespace, pod.name, volume.name),
+                                                pod.namespace, pod.name)
+            ownership.check_volume_name(self.client, naming.desired_volume_name(pod.namespace, pod.name),
+                                        pod.namespace, pod.name)
+        hostpath.prepare(pod)
+
+    def check_name_free(self, name: str) -> None:
+        """Refuse to touch a container that is not this pod's; remove this pod's leftover of an interrupted run."""
+        leftover = ownership.check_container_name(self.client, name, self.pod.namespace, self.pod.name)
+        if leftover is not None:
+            self.client.api.remove_container(leftover["Id"], force=True)
+
+    # --- volumes ----------------------------------------------------------------------------
+
+    def create_volume(self, volume: Volume) -> None:
+        args = translate.volume_create_args(self.pod, volume, self.spec_hash)
+        name = args["name"]
+        with docker_errors(f"creating volume {name}"):
+            leftover = ownership.check_volume_name(self.client, name, self.pod.namespace, self.pod.name)
+            if leftover is not None:
+                self.client.api.remove_volume(name, force=True)   # this pod's, from an interrupted run: start empty
+            self.created_anything = True
+            created = self.client.volumes.create(**args)
+            if not ownership.belongs(created.attrs.get("Labels"), self.pod.namespace, self.pod.name):
+                # made by someone else between the check and the create: Docker handed back theirs
+                raise ownership.foreign_volume(name, created.attrs.get("Labels"), self.pod.namespace, self.pod.name)
+            self.volume_paths[volume.name] = created.attrs.get("Mountpoint", "")
+            if translate.is_tmpfs(volume):
+                archive = translate.volume_archive(volume, root=volume.name)
+                if archive is not None:
+                    self.pending_fills.append((volume.name, archive))
+            else:
+                archive = translate.volume_archive(volume)
+                if archive is not None:
+                    self.populate(name, archive)
+        self.sink(Event("volume-created", pod=self.pod.name, message=volume.name))
+
+    def populate(self, volume: str, archive: bytes) -> None:
+        """Write files into a volume through a never-started helper container."""
+        helper = self.client.api.create_container(
+            self.pause_image, labels=naming.pod_labels(self.pod.namespace, self.pod.name) | {naming.ROLE: "helper"},
+            host_config=self.client.api.create_host_config(
+                mounts=[{"Type": "volume", "Source": volume, "Target": "/" + translate.VOLUME_ARCHIVE_ROOT,
+                         "VolumeOptions": {"NoCopy": True}}]))
+        try:
+            self.client.api.put_archive(helper["Id"], "/", archive)
+        finally:
+            self.client.api.remove_container(helper["Id"], force=True)
+
+    def refill_tmpfs(self) -> None:
+        """A new pause container mounts the tmpfs volumes afresh (empty): their files are written again."""
+        self.pending_fills = [(v.name, archive) for v in self.pod.volumes if translate.is_tmpfs(v)
+                              if (archive := translate.volume_archive(v, root=v.name)) is not None]
+
+    def fill_tmpfs(self, pause_id: str) -> None:
+        """Write secret files into their tmpfs through the running pause container, which holds it mounted.
+
+        The archive streams from memory to the daemon, which unpacks it into the
+        tmpfs: the files never touch a disk.
+        """
+        for volume, archive in self.pending_fills:
+            with docker_errors(f"filling volume {volume} of pod {self.pod.name}"):
+                self.client.api.put_archive(pause_id, translate.TMPFS_HOLDER, archive)
+        self.pending_fills.clear()
+
+    def volume_base(self, volume: Volume) -> str:
+        if volume.kind == "hostPath":
+            return translate.host_source(volume)
+        if volume.name not in self.volume_paths:
+            name = naming.volume_name(self.pod.namespace, self.pod.name, volume.name)
+            attrs = ownership.check_volume_name(self.client, name, self.pod.namespace, self.pod.name)
+            self.volume_paths[volume.name] = (attrs or {}).get("Mountpoint", "")
+        return self.volume_paths[volume.name]
+
+    # --- containers -------------------------------------------------------------------------
+
+    def run_pause(self, default_host_ip: str, labels: Mapping[str, str] | None = None) -> str:
+        args = translate.pause_create_args(self.pod, self.pause_image, self.spec_hash, default_host_ip, labels)
+        with docker_errors(f"starting the pause container of pod {self.pod.name}"):
+            self.check_name_free(args["name"])
+            self.created_anything = True
+            container = self.client.containers.create(**args)
+            container.start()
+        self.fill_tmpfs(container.id)
+        self.sink(Event("started", pod=self.pod.name, container=naming.PAUSE_CONTAINER))
+        return str(container.id)
+
+    def mount_problem(self, spec: Container, index: int, text: str) -> MountRefused:
+        sub_path = spec.volume_mounts[index].sub_path
+        return MountRefused(f"pod {self.pod.name}: container {spec.name}: volumeMounts[{index}] (subPath {sub_path}): "
+                            f"{text}", pod=self.pod.name, container=spec.name)
+
+    def stage_subpaths(self, spec: Container) -> dict[int, str]:
+        """Open every subPath of the container without following links; the staging path of each index.
+
+        On engines with volume subpaths the engine binds a named volume's subPath
+        itself: it is only created (safely) and checked here, when the volume is on
+        this machine, for a clear message (the engine refuses links again at each start).
+        """
+        staged: dict[int, str] = {}
+        for index, volume, sub_path in translate.staged_mounts(self.pod, spec, self.volume_subpath):
+            target = subpath.staging_path(self.pod.namespace, self.pod.name, spec.name, index)
+            try:
+                staged[index] = subpath.stage(self.volume_base(volume), sub_path, volume.name, target)
+            except subpath.SubPathError as error:
+                raise self.mount_problem(spec, index, error.message) from error
+            except OSError as error:
+                raise self.mount_problem(spec, index, f"cannot be staged: {error.strerror or error}") from error
+        if self.volume_subpath:
+            volumes = {v.name: v for v in self.pod.volumes}
+            for index, mount in enumerate(spec.volume_mounts):
+                volume = volumes[mount.volume]
+                if index in staged or not mount.sub_path or not os.path.isdir(self.volume_base(volume)):
+                    continue
+                try:
+                    os.close(subpath.open_beneath(self.volume_base(volume), mount.sub_path, volume.name).fd)
+                except subpath.SubPathError as error:
+                    raise self.mount_problem(spec, index, error.message) from error
+                except OSError as error:
+                    raise self.mount_problem(spec, index, f"cannot be opened: {error.strerror or error}") from error
+        return staged
+
+    def create_and_start(self, spec: Container, labels: Mapping[str, str] | None = None,
+                         make_room: Callable[[], None] | None = None) -> str:
+        """A new attempt of `spec` under its plain name.
+
+        `make_room` moves an earlier attempt aside; it runs once the mounts are known to be
+        safe, so a refused mount leaves the earlier attempt where it was."""
+        name = naming.container_name(self.pod.namespace, self.pod.name, spec.name)
+        self.created_anything = True
+        staged = self.stage_subpaths(spec)
+        if make_room is not None:
+            make_room()
+        with docker_errors(f"starting container {spec.name} of pod {self.pod.name}"):
+            self.check_name_free(name)
+        args = translate.container_create_args(self.pod, spec, self.spec_hash, staged,
+                                               volume_subpath=self.volume_subpath, labels=labels)
+        with docker_errors(f"starting container {spec.name} of pod {self.pod.name}"):
+            container = self.client.containers.create(**args)
+            self.sink(Event("created", pod=self.pod.name, container=spec.name))
+            container.start()
+        self.sink(Event("started", pod=self.pod.name, container=spec.name, data={"role": spec.role}))
+        return str(container.id)
