@@ -341,10 +341,16 @@ spec:
 """)
     assert run_cli("up", "-d", "-f", path).code == 0
     pidfile = Path(os.environ["DOCKERD_PIDFILE"])
-    os.kill(int(pidfile.read_text()), signal.SIGTERM)
-    wait_until(lambda: subprocess.run(["docker", "info"], capture_output=True).returncode != 0, timeout=30,
-               what="dockerd to stop")
-    subprocess.run(["bash", str(ROOT / "scripts/ensure-docker.sh")], check=True, capture_output=True)
+    dockerd = int(pidfile.read_text())
+    os.kill(dockerd, signal.SIGTERM)
+    def exited() -> bool:          # gone, or a zombie nobody reaped yet
+        try:
+            return Path(f"/proc/{dockerd}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        except OSError:
+            return True
+    wait_until(exited, timeout=60, what="dockerd to exit", interval=0.2)
+    started = subprocess.run(["bash", str(ROOT / "scripts/ensure-docker.sh")], capture_output=True, text=True)
+    assert started.returncode == 0, started.stdout + started.stderr
     import urllib.request
 
     def serving() -> bool:

@@ -151,12 +151,12 @@ spec:
   - name: app
     image: {BUSYBOX}
     command: ["sh", "-c", "{LOOP}"]
-    livenessProbe: {{exec: {{command: ["true"]}}}}
+    resizePolicy: [{{resourceName: cpu, restartPolicy: NotRequired}}]
 """)
     result = run_cli("up", "-d", "-f", path)
     assert result.code == 0, result.stderr
     assert re.search(r":7:3: note: ignored: spec.nodeSelector: no meaning on a single Docker host", result.stderr)
-    assert re.search(r":12:5: warning: .*spec.containers\[0\].livenessProbe", result.stderr), result.stderr
+    assert re.search(r":12:5: warning: .*spec.containers\[0\].resizePolicy", result.stderr), result.stderr
 
 
 def test_offline_latest_image_falls_back_to_the_local_copy_and_says_so(pod_name: str, manifest) -> None:

@@ -25,6 +25,7 @@ def test_list_names_every_image() -> None:
     assert known_images() == {
         "busybox": "podcompose.test/busybox:1",
         "pause": "podcompose.test/pause:1",
+        "httpd": "podcompose.test/httpd:1",
     }
 
 

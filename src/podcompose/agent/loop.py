@@ -34,6 +34,7 @@ log = logging.getLogger("podcompose.agent")
 SAFETY_RESYNC_SECONDS = 60.0    # the kubelet's syncFrequency: a full pass even when nothing was heard
 RECONNECT_SECONDS = (0.5, 1, 2, 5)
 POD_WORKERS = 16
+MIN_TIMER_SECONDS = 0.2         # the soonest a pod's own timer may come back
 MAX_ROUNDS = 20                 # syncs in a row of one pod before it waits a second
 
 
@@ -140,7 +141,11 @@ class Agent:
                         break
                 now = self.clock()
                 self.prober.run_due(now)
-                dirty |= {key for key, at in self.timers.items() if at <= now}
+                due = [(key, at) for key, at in list(self.timers.items()) if at <= now]
+                for key, at in due:        # the sync sets the pod's next timer; a past one would spin the loop
+                    if self.timers.get(key) == at:
+                        self.timers.pop(key, None)
+                dirty |= {key for key, _ in due}
                 if full:
                     dirty |= self._all_pods(client)
                 for key in dirty:
@@ -243,7 +248,8 @@ class Agent:
         retries = [at for (k, _), (at, _) in self.create_failures.items() if k == key]
         wake = [w for w in (actions.wake_at, *retries) if w is not None]
         if wake:
-            self.timers[key] = min(wake)
+            # a wake-up already past would only bring the same decision again at once
+            self.timers[key] = max(min(wake), self.clock() + MIN_TIMER_SECONDS)
         else:
             self.timers.pop(key, None)
         self._write_status()
