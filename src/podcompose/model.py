@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Iterable, Literal, Mapping
 
-from . import rules
+from . import kubelet, rules
 from .errors import ManifestError, Problem
 from .expand import expand, referenced
 from .load import Document
@@ -38,6 +38,7 @@ class VolumeMount:
     mount_path: str
     read_only: bool = False
     sub_path: str = ""
+    propagation: str = ""     # mountPropagation: "", None, HostToContainer or Bidirectional
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Volume:
     size_limit_bytes: int | None = None    # emptyDir
     host_path: str = ""                    # hostPath
     host_path_type: str = ""
+    fs_group: int | None = None            # pod securityContext.fsGroup, for volumes whose ownership the kubelet sets
     files: tuple[tuple[str, bytes, int], ...] = ()   # configMap/secret: (path, content, mode)
 
 
@@ -61,12 +63,26 @@ class SecurityContext:
     read_only_root_filesystem: bool = False
     add_capabilities: tuple[str, ...] = ()
     drop_capabilities: tuple[str, ...] = ()
+    # The pod's securityContext merged in (podcompose.kubelet.merged_security): container wins.
+    run_as_non_root: bool = False
+    groups: tuple[int, ...] = ()                 # primary (runAsGroup), supplementalGroups, fsGroup
+    allow_privilege_escalation: bool | None = None
+    seccomp: str = ""                            # "", RuntimeDefault, Unconfined, or Localhost/<path>
+    apparmor: str = ""                           # "", RuntimeDefault, Unconfined, or Localhost/<profile>
+    selinux: tuple[tuple[str, str], ...] = ()    # seLinuxOptions: (user|role|type|level, value)
+    proc_mount: str = ""                         # "", Default or Unmasked
 
 
 @dataclass(frozen=True)
 class Resources:
     cpu_limit_nano: int | None = None
     memory_limit_bytes: int | None = None
+    cpu_request_milli: int | None = None         # requests default to limits, as the API server defaults them
+    memory_request_bytes: int | None = None
+
+    @property
+    def cpu_limit_milli(self) -> int | None:
+        return None if self.cpu_limit_nano is None else -(-self.cpu_limit_nano // 1_000_000)
 
 
 @dataclass(frozen=True)
@@ -86,6 +102,8 @@ class Container:
     security: SecurityContext = SecurityContext()
     tty: bool = False
     stdin: bool = False
+    termination_message_path: str = "/dev/termination-log"
+    termination_message_policy: str = "File"
     # Where values came from, for redaction (podcompose.redact): the env names whose values came
     # from a Secret (directly or through $(VAR) expansion), and command/args as they may be shown,
     # with each argument that expanded a secret variable left as written (None: same as command/args).
@@ -117,6 +135,20 @@ class Pod:
     labels: tuple[tuple[str, str], ...] = ()
     active_deadline_seconds: int | None = None
     source: str = ""
+    host_ipc: bool = False
+    host_pid: bool = False
+    subdomain: str = ""
+    set_hostname_as_fqdn: bool = False
+    host_aliases: tuple[tuple[str, tuple[str, ...]], ...] = ()     # (ip, hostnames)
+    dns_policy: str = "ClusterFirst"
+    dns_config: bool = False                                       # spec.dnsConfig given
+    dns_nameservers: tuple[str, ...] = ()
+    dns_searches: tuple[str, ...] = ()
+    dns_options: tuple[tuple[str, str | None], ...] = ()
+    sysctls: tuple[tuple[str, str], ...] = ()
+    fs_group_change_policy: str = ""
+    qos_class: str = "BestEffort"
+    uid: str = ""      # metadata.uid: given by `up` when it creates the pod (kept in the desired state), not hashed
 
     @property
     def all_containers(self) -> tuple[Container, ...]:
@@ -227,6 +259,7 @@ class _PodBuilder:
 
     def build(self, spec: Mapping[str, Any], metadata: Mapping[str, Any]) -> Pod:
         restart_policy = str(spec.get("restartPolicy") or "Always")
+        self.pod_security = spec.get("securityContext") or {}
         grace = spec.get("terminationGracePeriodSeconds")
         init = tuple(self.with_handlers(self.container(c, ("initContainers", i), restart_policy, init=True),
                                         c, ("initContainers", i))
@@ -238,7 +271,33 @@ class _PodBuilder:
         volumes = tuple(v for i, raw in enumerate(spec.get("volumes") or [])
                         if (v := self.volume(raw, ("volumes", i))) is not None)
         labels = tuple(sorted((str(k), str(v)) for k, v in (metadata.get("labels") or {}).items()))
+        pod_security = self.pod_security
+        fs_group = pod_security.get("fsGroup")
+        if fs_group is not None:
+            volumes = tuple(replace(v, fs_group=int(fs_group)) if v.kind in kubelet.OWNERSHIP_VOLUMES else v
+                            for v in volumes)
+        dns = spec.get("dnsConfig")
+        qos = kubelet.qos_class(kubelet.ContainerResources(*_requests_and_limits(c.get("resources") or {}))
+                                for key in ("initContainers", "containers") for c in spec.get(key) or [])
+        pod_level = dict(
+            host_ipc=bool(spec.get("hostIPC", False)),
+            host_pid=bool(spec.get("hostPID", False)),
+            subdomain=str(spec.get("subdomain") or ""),
+            set_hostname_as_fqdn=bool(spec.get("setHostnameAsFQDN", False)),
+            host_aliases=tuple((str(a.get("ip")), tuple(str(h) for h in a.get("hostnames") or ()))
+                               for a in spec.get("hostAliases") or ()),
+            dns_policy=str(spec.get("dnsPolicy") or "ClusterFirst"),
+            dns_config=dns is not None,
+            dns_nameservers=tuple(str(n) for n in (dns or {}).get("nameservers") or ()),
+            dns_searches=tuple(str(n) for n in (dns or {}).get("searches") or ()),
+            dns_options=tuple((str(o.get("name")), None if o.get("value") is None else str(o.get("value")))
+                              for o in (dns or {}).get("options") or ()),
+            sysctls=tuple((str(s.get("name")), str(s.get("value"))) for s in pod_security.get("sysctls") or ()),
+            fs_group_change_policy=str(pod_security.get("fsGroupChangePolicy") or ""),
+            qos_class=qos,
+        )
         return Pod(
+            **pod_level,
             name=self.name,
             namespace=self.namespace,
             containers=apps,
@@ -293,9 +352,16 @@ class _PodBuilder:
             if items is None or not any(referenced(str(a), secret_map) for a in items):
                 return None
             return tuple(str(a) if referenced(str(a), secret_map) else expand(str(a), env_map) for a in items)
-        security = raw.get("securityContext") or {}
+        pod_security = getattr(self, "pod_security", {})
+        security = kubelet.merged_security(pod_security, raw.get("securityContext"))
         capabilities = security.get("capabilities") or {}
-        limits = (raw.get("resources") or {}).get("limits") or {}
+        requests, limits = _requests_and_limits(raw.get("resources") or {})
+        for section, amounts in (("limits", limits), ("requests", requests)):
+            for resource in amounts:
+                if str(resource).startswith("hugepages-"):
+                    self.fail(path + ("resources", section, resource),
+                              f"{resource} cannot be given: Docker sets no hugetlb limit for a container, "
+                              "so podcompose refuses hugepages rather than run the container without them")
         return Container(
             name=str(raw.get("name")),
             image=image,
@@ -313,7 +379,7 @@ class _PodBuilder:
             volume_mounts=self.mounts(raw, path, env_map),
             image_pull_policy=str(raw.get("imagePullPolicy") or default_pull_policy(image)),
             restart_policy=policy,
-            resources=_resources(limits),
+            resources=_resources(limits, requests),
             security=SecurityContext(
                 run_as_user=security.get("runAsUser"),
                 run_as_group=security.get("runAsGroup"),
@@ -321,8 +387,11 @@ class _PodBuilder:
                 read_only_root_filesystem=bool(security.get("readOnlyRootFilesystem", False)),
                 add_capabilities=tuple(capabilities.get("add") or ()),
                 drop_capabilities=tuple(capabilities.get("drop") or ()),
+                **_security_extras(security, pod_security),
             ),
             tty=bool(raw.get("tty", False)),
+            termination_message_path=str(raw.get("terminationMessagePath") or "/dev/termination-log"),
+            termination_message_policy=str(raw.get("terminationMessagePolicy") or "File"),
             stdin=bool(raw.get("stdin", False)),
             secret_env=tuple(sorted(secret_env)),
             shown_command=shown(command),
@@ -354,8 +423,18 @@ class _PodBuilder:
             if problem:
                 self.fail(where, problem)
                 sub_path = ""
+            propagation = str(m.get("mountPropagation") or "")
+            if propagation == "Bidirectional" and not (raw.get("securityContext") or {}).get("privileged"):
+                self.fail(where[:len(path) + 2] + ("mountPropagation",),
+                          "Bidirectional mount propagation is available only to privileged containers")
+            if m.get("recursiveReadOnly") == "Enabled":
+                self.fail(where[:len(path) + 2] + ("recursiveReadOnly",),
+                          "recursiveReadOnly Enabled needs a recursively read-only bind (Docker 25+, Linux 5.12+); "
+                          "this Docker Engine cannot make one, so the container is refused (IfPossible runs it "
+                          "with a plain read-only mount)")
             mounts.append(VolumeMount(volume=str(m["name"]), mount_path=str(m["mountPath"]),
-                                      read_only=bool(m.get("readOnly", False)), sub_path=sub_path))
+                                      read_only=bool(m.get("readOnly", False)), sub_path=sub_path,
+                                      propagation=propagation))
         return tuple(mounts)
 
     def environment(self, raw: Mapping[str, Any],
@@ -462,11 +541,46 @@ class _PodBuilder:
         return None
 
 
-def _resources(limits: Mapping[str, Any]) -> Resources:
+def _resources(limits: Mapping[str, Any], requests: Mapping[str, Any] | None = None) -> Resources:
     cpu = limits.get("cpu")
     memory = limits.get("memory")
+    cpu_request, memory_request = (requests or {}).get("cpu"), (requests or {}).get("memory")
     return Resources(cpu_limit_nano=None if cpu is None else cpu_to_nano(cpu),
-                     memory_limit_bytes=None if memory is None else memory_to_bytes(memory))
+                     memory_limit_bytes=None if memory is None else memory_to_bytes(memory),
+                     cpu_request_milli=None if cpu_request is None else -(-cpu_to_nano(cpu_request) // 1_000_000),
+                     memory_request_bytes=None if memory_request is None else memory_to_bytes(memory_request))
+
+
+def _requests_and_limits(resources: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(requests, limits); a request left unset defaults to its limit, as the API server defaults it."""
+    limits = dict(resources.get("limits") or {})
+    requests = dict(resources.get("requests") or {})
+    for name, value in limits.items():
+        requests.setdefault(name, value)
+    return requests, limits
+
+
+def _security_extras(security: Mapping[str, Any], pod_security: Mapping[str, Any]) -> dict[str, Any]:
+    """The SecurityContext fields that come from the merged securityContext and the pod's own fields."""
+    def profile(value: Any, local_key: str) -> str:
+        value = value or {}
+        kind = str(value.get("type") or "")
+        return f"Localhost/{value.get(local_key) or ''}" if kind == "Localhost" else kind
+
+    escalation = security.get("allowPrivilegeEscalation")
+    selinux = security.get("seLinuxOptions") or {}
+    fs_group = pod_security.get("fsGroup")
+    return dict(
+        run_as_non_root=bool(security.get("runAsNonRoot", False)),
+        groups=kubelet.supplementary_groups(security.get("runAsGroup"),
+                                            [int(g) for g in pod_security.get("supplementalGroups") or ()],
+                                            None if fs_group is None else int(fs_group)),
+        allow_privilege_escalation=None if escalation is None else bool(escalation),
+        seccomp=profile(security.get("seccompProfile"), "localhostProfile"),
+        apparmor=profile(security.get("appArmorProfile"), "localhostProfile"),
+        selinux=tuple((k, str(selinux[k])) for k in ("user", "role", "type", "level") if selinux.get(k)),
+        proc_mount=str(security.get("procMount") or ""),
+    )
 
 
 def pods_from_documents(documents: list[Document], *, namespace: str | None = None,

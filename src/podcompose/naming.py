@@ -14,6 +14,9 @@ ORDER = PREFIX + "order"
 SOURCE = PREFIX + "source"
 VOLUME = PREFIX + "volume"
 GRACE = PREFIX + "grace-seconds"
+TERMINATION_FILE = PREFIX + "termination-file"   # the host file bound at terminationMessagePath
+TERMINATION_POLICY = PREFIX + "termination-policy"
+QOS_CLASS = PREFIX + "qos-class"          # Guaranteed, Burstable or BestEffort
 SHOWN_COMMAND = PREFIX + "shown-command"   # describe's command when the real one holds a secret
 # The node agent's labels on each attempt and sandbox (podcompose.agent.labels reads and writes them)
 CONTAINER_HASH = PREFIX + "container-hash"   # Container.spec_hash() of an attempt

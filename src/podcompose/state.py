@@ -26,6 +26,7 @@ class ObservedContainer:
     env_names: tuple[str, ...] = ()    # names only: values may be secret
     working_dir: str = ""
     user: str = ""
+    message: str = ""                  # an exited container's termination message
 
     @property
     def running(self) -> bool:
@@ -40,6 +41,7 @@ class ObservedPod:
     volumes: tuple[str, ...] = ()
     source: str = ""
     grace_seconds: int = 30
+    qos_class: str = ""
     previous: tuple[ObservedContainer, ...] = ()   # earlier attempts (logs --previous) and helpers
     desired_volume: str = ""                        # the agent's copy of the pod's spec, when it supervises it
 

@@ -10,11 +10,13 @@ import posixpath
 from typing import Any, Mapping
 
 from . import naming, redact
+from . import kubelet
 from .model import Container, Pod, Port, Volume
 
 CONFIG_VOLUME_KINDS = ("configMap", "secret")
 
 
+PROPAGATION = {"None": "rprivate", "HostToContainer": "rslave", "Bidirectional": "rshared"}
 TMPFS_HOLDER = "/.podcompose/volumes"   # where the pause container holds the pod's tmpfs volumes
 
 
@@ -59,6 +61,7 @@ def _container_labels(pod: Pod, container: str, role: str, order: int, spec_hash
         naming.SPEC_HASH: spec_hash,
         naming.SOURCE: pod.source,
         naming.GRACE: str(pod.termination_grace_seconds),
+        naming.QOS_CLASS: pod.qos_class,
     }
 
 
@@ -88,14 +91,58 @@ def pause_create_args(pod: Pod, image: str, spec_hash: str, default_host_ip: str
     if pod.host_network:
         args["network_mode"] = "host"
     else:
-        args["hostname"] = pod.hostname
+        args.update(pod_identity(pod))
         bindings = _port_bindings(pod.ports, default_host_ip)
         if bindings:
             args["ports"] = bindings
+        if pod.host_aliases:
+            args["extra_hosts"] = extra_hosts(pod)
+        if pod.dns_policy == "None":   # fully given: Docker writes it (the runtime writes the others, see pod_dns)
+            dns = kubelet.pod_dns("None", False, kubelet.DNS(), pod.dns_nameservers, pod.dns_searches,
+                                  pod.dns_options, pod.dns_config)
+            args.update({k: list(v) for k, v in (("dns", dns.servers), ("dns_search", dns.searches),
+                                                 ("dns_opt", dns.options)) if v})
+    if pod.host_ipc:
+        args["ipc_mode"] = "host"
+    if pod.host_pid:
+        args["pid_mode"] = "host"
+    if pod.sysctls:
+        args["sysctls"] = dict(pod.sysctls)
     holders = tmpfs_holder_mounts(pod)
     if holders:
         args["mounts"] = holders
     return args
+
+
+def pod_identity(pod: Pod) -> dict[str, Any]:
+    """The pause container's hostname (and domain), as the kubelet names the pod.
+
+    With a subdomain Docker writes `<ip> <hostname>.<subdomain>.<ns>.svc.cluster.local <hostname>` into
+    /etc/hosts; setHostnameAsFQDN makes the kernel hostname that full name."""
+    domain = kubelet.pod_domain(pod.namespace, pod.subdomain)
+    if pod.set_hostname_as_fqdn and domain:
+        return {"hostname": f"{pod.hostname}.{domain}"}
+    return {"hostname": pod.hostname, "domainname": domain} if domain else {"hostname": pod.hostname}
+
+
+def extra_hosts(pod: Pod) -> list[str]:
+    """hostAliases as Docker's `host:ip` entries (the runtime then writes the kubelet's own lines)."""
+    return [f"{name}:{ip}" for ip, names in pod.host_aliases for name in names]
+
+
+def pod_hosts_file(pod: Pod, ip: str) -> str:
+    """The /etc/hosts the kubelet writes for this pod, given its IP."""
+    return kubelet.hosts_file([ip] if ip else [], pod.hostname, kubelet.pod_domain(pod.namespace, pod.subdomain),
+                              pod.host_aliases)
+
+
+def pod_resolv_conf(pod: Pod, host_resolv: str) -> str | None:
+    """The pod's resolv.conf from the one Docker made from the host's (None: keep Docker's as it is)."""
+    if pod.dns_policy != "None" and not pod.dns_config:
+        return None
+    dns = kubelet.pod_dns(pod.dns_policy, pod.host_network, kubelet.parse_resolv_conf(host_resolv),
+                          pod.dns_nameservers, pod.dns_searches, pod.dns_options, pod.dns_config)
+    return kubelet.resolv_conf(dns)
 
 
 def staged_mounts(pod: Pod, container: Container, volume_subpath: bool = False) -> list[tuple[int, Volume, str]]:
@@ -137,8 +184,11 @@ def _mounts(pod: Pod, container: Container, staged: Mapping[int, str],
                            "Target": mount.mount_path, "ReadOnly": read_only})
         elif volume.kind == "hostPath":
             # Docker's default propagation (rprivate, rslave for a source holding the daemon's root, such as `/`)
-            mounts.append({"Type": "bind", "Source": host_source(volume), "Target": mount.mount_path,
-                           "ReadOnly": read_only})
+            # unless mountPropagation says: None -> rprivate, HostToContainer -> rslave, Bidirectional -> rshared
+            bind = {"Type": "bind", "Source": host_source(volume), "Target": mount.mount_path, "ReadOnly": read_only}
+            if mount.propagation in PROPAGATION:
+                bind["BindOptions"] = {"Propagation": PROPAGATION[mount.propagation]}
+            mounts.append(bind)
         else:
             # A Kubernetes emptyDir starts empty: never copy the image's files into it.
             options: dict[str, Any] = {"NoCopy": True}
@@ -187,12 +237,16 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
         "command": list(container.args) if container.args is not None else None,
         "environment": dict(container.env),
         "network_mode": "host" if pod.host_network else f"container:{pause}",
-        "ipc_mode": f"container:{pause}",
+        "ipc_mode": "host" if pod.host_ipc else f"container:{pause}",
         "detach": True,
     }
+    if pod.host_network and pod.host_aliases:
+        args["extra_hosts"] = extra_hosts(pod)
     if (shown := redact.command_label(container)) is not None:
         args["labels"][naming.SHOWN_COMMAND] = shown   # never a secret value: arguments as written
-    if pod.share_process_namespace:
+    if pod.host_pid:
+        args["pid_mode"] = "host"
+    elif pod.share_process_namespace:
         args["pid_mode"] = f"container:{pause}"
     if container.working_dir:
         args["working_dir"] = container.working_dir
@@ -208,14 +262,53 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
         args["cap_add"] = list(security.add_capabilities)
     if security.drop_capabilities:
         args["cap_drop"] = list(security.drop_capabilities)
-    if container.resources.cpu_limit_nano:
-        args["nano_cpus"] = container.resources.cpu_limit_nano
+    if security.groups:
+        args["group_add"] = [str(g) for g in security.groups]
+    if (options := security_options(container)):
+        args["security_opt"] = options
+    args.update(cpu_args(container))
     if container.resources.memory_limit_bytes:
         args["mem_limit"] = container.resources.memory_limit_bytes
     if container.tty:
         args["tty"] = True
     if container.stdin:
         args["stdin_open"] = True
+    return args
+
+
+def security_options(container: Container) -> list[str]:
+    """Docker `security_opt` for the merged securityContext.
+
+    seccompProfile: unset or RuntimeDefault keeps Docker's default profile, Unconfined turns it off,
+    Localhost names a JSON file under the kubelet's seccomp root (`seccomp=localhost/<path>`: the
+    runtime loads the file's content, the only form Docker's API takes). appArmorProfile the same way
+    (Localhost names a profile loaded on the host). allowPrivilegeEscalation false sets
+    no-new-privileges; procMount Unmasked is Docker's `systempaths=unconfined`."""
+    security = container.security
+    options: list[str] = []
+    if security.allow_privilege_escalation is False:
+        options.append("no-new-privileges")
+    if security.seccomp == "Unconfined":
+        options.append("seccomp=unconfined")
+    elif security.seccomp.startswith("Localhost/"):
+        options.append("seccomp=localhost/" + security.seccomp.split("/", 1)[1])
+    if security.apparmor == "Unconfined":
+        options.append("apparmor=unconfined")
+    elif security.apparmor.startswith("Localhost/"):
+        options.append("apparmor=" + security.apparmor.split("/", 1)[1])
+    options += [f"label={key}:{value}" for key, value in security.selinux]
+    if security.proc_mount == "Unmasked":
+        options.append("systempaths=unconfined")
+    return options
+
+
+def cpu_args(container: Container) -> dict[str, Any]:
+    """The kubelet's CFS settings: shares from the request (MilliCPUToShares), quota/period from the limit."""
+    resources = container.resources
+    args: dict[str, Any] = {"cpu_shares": kubelet.shares_for(resources.cpu_request_milli, resources.cpu_limit_milli)}
+    if resources.cpu_limit_milli:
+        args["cpu_period"] = kubelet.QUOTA_PERIOD
+        args["cpu_quota"] = kubelet.milli_cpu_to_quota(resources.cpu_limit_milli)
     return args
 
 
@@ -230,13 +323,22 @@ def volume_archive(volume: Volume, root: str = VOLUME_ARCHIVE_ROOT) -> bytes | N
     the volume's name). An emptyDir is world-writable as in Kubernetes (Docker
     makes a new volume 0755 root, which a non-root container cannot write); a
     configMap or secret volume holds its files with their modes, owned by root.
-    A Memory emptyDir needs nothing: its tmpfs is 1777 already.
+    A Memory emptyDir needs nothing: its tmpfs is 1777 already. With the pod's
+    fsGroup every entry is of that group, with the kubelet's SetVolumeOwnership
+    modes (group read, write unless read-only; setgid directories).
     """
     import io
     import tarfile
 
-    if volume.kind == "emptyDir" and volume.medium == "Memory":
+    if volume.kind == "emptyDir" and volume.medium == "Memory" and volume.fs_group is None:
         return None
+    read_only = volume.kind in kubelet.READ_ONLY_VOLUMES
+
+    def owned(info: tarfile.TarInfo) -> tarfile.TarInfo:
+        if volume.fs_group is not None:
+            info.gid = volume.fs_group
+            info.mode = kubelet.ownership_modes(info.mode, directory=info.isdir(), read_only=read_only)
+        return info
     if volume.kind not in ("emptyDir",) + CONFIG_VOLUME_KINDS:
         return None
     buffer = io.BytesIO()
@@ -245,9 +347,9 @@ def volume_archive(volume: Volume, root: str = VOLUME_ARCHIVE_ROOT) -> bytes | N
             info = tarfile.TarInfo(name)
             info.type = tarfile.DIRTYPE
             info.mode = mode
-            tar.addfile(info)
+            tar.addfile(owned(info))
 
-        directory(root, 0o777 if volume.kind == "emptyDir" else 0o755)
+        directory(root, (0o1777 if volume.medium == "Memory" else 0o777) if volume.kind == "emptyDir" else 0o755)
         made: set[str] = set()
         for path, content, mode in volume.files:
             parts = path.split("/")[:-1]
@@ -259,5 +361,5 @@ def volume_archive(volume: Volume, root: str = VOLUME_ARCHIVE_ROOT) -> bytes | N
             info = tarfile.TarInfo(f"{root}/{path}")
             info.size = len(content)
             info.mode = mode
-            tar.addfile(info, io.BytesIO(content))
+            tar.addfile(owned(info), io.BytesIO(content))
     return buffer.getvalue()

@@ -62,7 +62,9 @@ spec:
 """)
     up(path)
     host = json.loads(docker("inspect", f"{pod_name}_app"))[0]["HostConfig"]
-    assert host["NanoCpus"] == 250_000_000 and host["Memory"] == 32 * 1024 * 1024
+    # the kubelet's CFS values: quota/period from the limit, shares from the request (MilliCPUToShares)
+    assert (host["CpuPeriod"], host["CpuQuota"], host["CpuShares"]) == (100000, 25000, 102)
+    assert host["NanoCpus"] == 0 and host["Memory"] == 32 * 1024 * 1024
     assert host["ReadonlyRootfs"] is True
     assert host["CapDrop"] == ["ALL"] and host["CapAdd"] == ["NET_BIND_SERVICE"]
     denied = run_cli("exec", pod_name, "--", "touch", "/x")

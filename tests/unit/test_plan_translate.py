@@ -135,7 +135,8 @@ def test_container_args_join_the_pause_container() -> None:
                              {"Type": "bind", "Source": "/run/podcompose/subpath/default/web/app/1", "Target": "/conf",
                               "ReadOnly": False}]
     assert "volumes" not in app
-    assert app["nano_cpus"] == 500_000_000 and app["mem_limit"] == 64 * 1024 * 1024
+    assert (app["cpu_period"], app["cpu_quota"], app["cpu_shares"]) == (100000, 50000, 512)   # kubelet CFS
+    assert "nano_cpus" not in app and app["mem_limit"] == 64 * 1024 * 1024
     assert app["user"] == "1000:3000"
     assert "restart_policy" not in app      # the node agent owns restarts, never Docker
     init = container_create_args(p, p.container("fetch"), "h")

@@ -47,11 +47,11 @@ def test_unsupported_fields_give_a_warning_each() -> None:
 
 
 def test_unlisted_sub_fields_are_unsupported() -> None:
-    text = POD + "    securityContext:\n      runAsUser: 1000\n      allowPrivilegeEscalation: true\n" \
+    text = POD + "    securityContext:\n      runAsUser: 1000\n      windowsOptions: {runAsUserName: x}\n" \
                  "    resources:\n      limits: {cpu: 500m, memory: 64Mi, ephemeral-storage: 1Gi}\n"
     assert findings(text) == [
-        "pod.yaml:11:7: warning: not supported yet: spec.containers[0].securityContext.allowPrivilegeEscalation "
-        "will not be applied",
+        "pod.yaml:11:7: warning: not supported yet: spec.containers[0].securityContext.windowsOptions "
+        "will not be applied (Linux containers only)",
         "pod.yaml:13:41: warning: not supported yet: spec.containers[0].resources.limits.ephemeral-storage "
         "will not be applied",
     ]

@@ -61,7 +61,7 @@ def print_plan(ui: UI, plans: list[Plan]) -> None:
 def _container_data(pod: ObservedPod) -> list[dict[str, Any]]:
     return [{"name": c.container, "role": c.role, "state": c.status, "exitCode": c.exit_code,
              "restarts": c.restart_count, "image": c.image, "id": c.id[:12], "dockerName": c.docker_name,
-             "startedAt": c.started_at or None}
+             "startedAt": c.started_at or None} | ({"message": c.message} if c.message else {})
             for c in pod.containers]
 
 
@@ -122,7 +122,7 @@ def pods_config(pods: list[Pod]) -> list[dict[str, Any]]:
 
 def describe_data(pod: ObservedPod, events: list[dict[str, Any]]) -> dict[str, Any]:
     return {"namespace": pod.namespace, "name": pod.name, "phase": pod.phase, "source": pod.source,
-            "gracePeriodSeconds": pod.grace_seconds, "containers": _container_data(pod),
+            "gracePeriodSeconds": pod.grace_seconds, "qosClass": pod.qos_class, "containers": _container_data(pod),
             "spec": _spec_data(pod), "volumes": list(pod.volumes),
             "probes": _probe_data(pod), "events": events}
 
@@ -139,12 +139,16 @@ def print_describe(ui: UI, data: dict[str, Any]) -> None:
     ui.print(f"Phase:      {data['phase']}")
     ui.print(f"Source:     {data['source']}")
     ui.print(f"Grace:      {data['gracePeriodSeconds']}s")
+    if data.get("qosClass"):
+        ui.print(f"QoS Class:  {data['qosClass']}")
     ui.print("Containers:")
     specs = {s["name"]: s for s in data["spec"]}
     for c in data["containers"]:
         exit_text = f", exit code {c['exitCode']}" if c["exitCode"] is not None else ""
         ui.print(f"  {c['name']} ({c['role']}): {c['state']}{exit_text}, restarts {c['restarts']}, image {c['image']}")
         spec = specs.get(c["name"], {})
+        if c.get("message"):
+            ui.print(f"    message: {c['message'].rstrip()}")
         if spec.get("command"):
             ui.print(f"    command: {' '.join(spec['command'])}")
         for key in ("workingDir", "user"):

@@ -17,7 +17,7 @@ from .. import naming, translate
 from ..errors import PodcomposeError
 from ..events import Event, EventSink
 from ..model import Container, Pod, Volume
-from . import hostpath, ownership, subpath
+from . import hostpath, ownership, security, subpath
 from .client import docker_errors
 
 VOLUME_SUBPATH_API = "1.45"   # Docker 26: VolumeOptions.Subpath, opened by the engine without following links
@@ -48,6 +48,7 @@ class PodBuilder:
     def preflight(self) -> None:
         """Before anything is made: hostPath types hold, and no name the pod needs is someone else's."""
         pod = self.pod
+        security.check_admission(self.client, pod)
         hostpath.check(pod)
         with docker_errors(f"checking the names pod {pod.name} needs"):
             names = [naming.container_name(pod.namespace, pod.name, naming.PAUSE_CONTAINER)]
@@ -139,6 +140,7 @@ class PodBuilder:
             self.created_anything = True
             container = self.client.containers.create(**args)
             container.start()
+            security.write_pod_files(self.client, self.pod, container.id)
         self.fill_tmpfs(container.id)
         self.sink(Event("started", pod=self.pod.name, container=naming.PAUSE_CONTAINER))
         return str(container.id)
@@ -194,6 +196,9 @@ class PodBuilder:
         args = translate.container_create_args(self.pod, spec, self.spec_hash, staged,
                                                volume_subpath=self.volume_subpath, labels=labels)
         with docker_errors(f"starting container {spec.name} of pod {self.pod.name}"):
+            security.check_non_root(self.client, self.pod, spec)
+            security.load_profiles(self.pod, spec, args)
+            security.add_termination_log(self.pod, spec, args)
             container = self.client.containers.create(**args)
             self.sink(Event("created", pod=self.pod.name, container=spec.name))
             container.start()

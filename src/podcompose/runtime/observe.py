@@ -1,6 +1,7 @@
 """Observe: find every podcompose object in Docker by its labels."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import defaultdict
 
@@ -8,6 +9,7 @@ import docker
 
 from .. import naming
 from ..state import Observed, ObservedContainer, ObservedPod
+from . import security
 from .client import docker_errors
 
 
@@ -67,6 +69,12 @@ def _observed_container(attrs: dict) -> ObservedContainer:
     )
 
 
+def _with_message(client: docker.DockerClient, attrs: dict) -> ObservedContainer:
+    observed = _observed_container(attrs)
+    message = security.termination_message(client, attrs)
+    return dataclasses.replace(observed, message=message) if message else observed
+
+
 def observe(client: docker.DockerClient, namespace: str | None = None, pod: str | None = None) -> Observed:
     """Every pod (or the one named) that Docker holds objects for."""
     filters = {"label": naming.pod_filter(namespace, pod)}
@@ -93,7 +101,7 @@ def observe(client: docker.DockerClient, namespace: str | None = None, pod: str 
     for key in sorted(set(containers) | set(pod_volumes)):
         items = containers.get(key, [])
         labels = (items[0]["Config"].get("Labels") or {}) if items else {}
-        everything = sorted((_observed_container(a) for a in items), key=lambda c: (c.order, c.container))
+        everything = sorted((_with_message(client, a) for a in items), key=lambda c: (c.order, c.container))
         # the current attempt of each container holds its plain name; earlier ones are `<name>.<attempt>`
         current = tuple(c for c in everything if c.docker_name == naming.container_name(key[0], key[1], c.container))
         earlier = tuple(c for c in everything if c not in current)
@@ -104,5 +112,6 @@ def observe(client: docker.DockerClient, namespace: str | None = None, pod: str 
             if naming.desired_volume_name(*key) in pod_volumes.get(key, []) else "",
             source=labels.get(naming.SOURCE, ""),
             grace_seconds=int(labels.get(naming.GRACE, "30") or 30),
+            qos_class=labels.get(naming.QOS_CLASS, ""),
         ))
     return Observed(tuple(pods))

@@ -1,0 +1,261 @@
+"""The kubelet rules podcompose copies (podcompose.kubelet) and the Docker arguments they become. No daemon."""
+from __future__ import annotations
+
+import io
+import tarfile
+import textwrap
+
+import pytest
+
+from podcompose import kubelet
+from podcompose.errors import ManifestError
+from podcompose.load import load_text
+from podcompose.model import pods_from_documents
+from podcompose.translate import (container_create_args, pause_create_args, pod_hosts_file, pod_resolv_conf,
+                                  volume_archive)
+
+
+def pod(spec: str, extra: str = ""):
+    text = "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec:\n" + textwrap.indent(
+        textwrap.dedent(spec), "  ")
+    return pods_from_documents(load_text(extra + text, "m.yaml"))[0]
+
+
+# --- security context ------------------------------------------------------------------------
+
+def test_container_fields_override_the_pods_and_pod_only_fields_stay_the_pods() -> None:
+    merged = kubelet.merged_security(
+        {"runAsUser": 1000, "runAsGroup": 3000, "runAsNonRoot": True, "fsGroup": 2000,
+         "seccompProfile": {"type": "Unconfined"}},
+        {"runAsUser": 2000, "privileged": False, "seccompProfile": {"type": "RuntimeDefault"}})
+    assert merged == {"runAsUser": 2000, "runAsGroup": 3000, "runAsNonRoot": True, "privileged": False,
+                      "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def test_groups_are_primary_supplemental_and_fs_group_once_each() -> None:
+    assert kubelet.supplementary_groups(3000, [4000, 3000], 2000) == (3000, 4000, 2000)
+    assert kubelet.supplementary_groups(None, [], None) == ()
+
+
+def test_the_documentation_security_context_becomes_user_and_groups() -> None:
+    p = pod("""
+        securityContext: {runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000, supplementalGroups: [4000]}
+        volumes: [{name: v, emptyDir: {}}, {name: h, hostPath: {path: /tmp}}]
+        containers:
+        - {name: a, image: busybox, securityContext: {allowPrivilegeEscalation: false}}
+        - {name: b, image: busybox, securityContext: {runAsUser: 2000, seccompProfile: {type: Unconfined}}}
+    """)
+    a, b = (container_create_args(p, c, "h") for c in p.containers)
+    assert (a["user"], a["group_add"], a["security_opt"]) == ("1000:3000", ["3000", "4000", "2000"],
+                                                              ["no-new-privileges"])
+    assert (b["user"], b["security_opt"]) == ("2000:3000", ["seccomp=unconfined"])
+    assert [v.fs_group for v in p.volumes] == [2000, None]     # hostPath ownership is never changed
+
+
+def test_security_options_for_profiles_selinux_and_proc_mount() -> None:
+    p = pod("""
+        securityContext: {seccompProfile: {type: Localhost, localhostProfile: profiles/audit.json},
+                          appArmorProfile: {type: Localhost, localhostProfile: k8s-deny-write},
+                          seLinuxOptions: {type: container_t, level: "s0:c123,c456"}}
+        containers:
+        - {name: a, image: busybox, securityContext: {procMount: Unmasked}}
+    """)
+    assert container_create_args(p, p.containers[0], "h")["security_opt"] == [
+        "seccomp=localhost/profiles/audit.json", "apparmor=k8s-deny-write", "label=type:container_t",
+        "label=level:s0:c123,c456", "systempaths=unconfined"]
+
+
+@pytest.mark.parametrize(("run_as_user", "image_user", "refused"), [
+    (None, "", True), (None, "root", True), (None, "0", True), (None, "0:0", True), (None, "nobody", True),
+    (None, "1000", False), (None, "1000:1000", False), (0, "1000", True), (1000, "", False)])
+def test_run_as_non_root_follows_verify_run_as_non_root(run_as_user, image_user, refused) -> None:
+    assert (kubelet.non_root_error(run_as_user, image_user) is not None) is refused
+
+
+def test_fs_group_ownership_modes() -> None:
+    assert kubelet.ownership_modes(0o777, directory=True, read_only=False) == 0o2777
+    assert kubelet.ownership_modes(0o755, directory=True, read_only=True) == 0o2755
+    assert kubelet.ownership_modes(0o600, directory=False, read_only=True) == 0o640
+    assert kubelet.ownership_modes(0o600, directory=False, read_only=False) == 0o660
+
+
+def test_fs_group_volume_archives_are_group_owned_with_setgid_directories() -> None:
+    p = pod("""
+        securityContext: {fsGroup: 2000}
+        volumes: [{name: v, emptyDir: {}}, {name: m, emptyDir: {medium: Memory}}, {name: c, configMap: {name: cm}}]
+        containers: [{name: a, image: busybox}]
+    """, extra="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: ns}\ndata: {k/f: x}\n---\n")
+    entries = {}
+    for volume in p.volumes:
+        with tarfile.open(fileobj=io.BytesIO(volume_archive(volume, root=volume.name))) as tar:
+            entries.update({m.name: (m.gid, m.mode) for m in tar.getmembers()})
+    assert entries == {"v": (2000, 0o2777), "m": (2000, 0o3777), "c": (2000, 0o2755),
+                       "c/k": (2000, 0o2755), "c/k/f": (2000, 0o644)}
+
+
+def test_without_fs_group_a_memory_empty_dir_needs_no_archive() -> None:
+    p = pod("""
+        volumes: [{name: m, emptyDir: {medium: Memory}}]
+        containers: [{name: a, image: busybox}]
+    """)
+    assert volume_archive(p.volumes[0]) is None
+
+
+# --- resources ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("milli", "shares"), [(0, 2), (1, 2), (2, 2), (700, 716), (1000, 1024), (250, 256),
+                                               (4000, 4096)])
+def test_milli_cpu_to_shares(milli: int, shares: int) -> None:
+    assert kubelet.milli_cpu_to_shares(milli) == shares
+
+
+@pytest.mark.parametrize(("milli", "quota"), [(700, 70000), (1000, 100000), (5, 1000), (2500, 250000)])
+def test_milli_cpu_to_quota(milli: int, quota: int) -> None:
+    assert kubelet.milli_cpu_to_quota(milli) == quota
+
+
+def test_shares_from_the_request_or_else_the_limit() -> None:
+    assert kubelet.shares_for(700, 1000) == 716
+    assert kubelet.shares_for(None, 500) == 512
+    assert kubelet.shares_for(None, None) == 2
+
+
+def test_cpu_arguments_are_the_kubelets_cfs_values() -> None:
+    p = pod("""
+        containers:
+        - {name: a, image: busybox, resources: {limits: {cpu: 700m, memory: 200Mi}, requests: {cpu: 700m}}}
+        - {name: b, image: busybox}
+    """)
+    a, b = (container_create_args(p, c, "h") for c in p.containers)
+    assert (a["cpu_shares"], a["cpu_period"], a["cpu_quota"], a["mem_limit"]) == (716, 100000, 70000, 209715200)
+    assert "nano_cpus" not in a
+    assert b["cpu_shares"] == 2 and "cpu_quota" not in b
+
+
+@pytest.mark.parametrize(("resources", "qos"), [
+    ([{}], "BestEffort"),
+    ([{"limits": {"cpu": "700m", "memory": "200Mi"}}], "Guaranteed"),
+    ([{"limits": {"cpu": "700m", "memory": "200Mi"}, "requests": {"cpu": "700m", "memory": "200Mi"}}], "Guaranteed"),
+    ([{"limits": {"cpu": "700m", "memory": "200Mi"}, "requests": {"cpu": "500m"}}], "Burstable"),
+    ([{"requests": {"memory": "100Mi"}, "limits": {"memory": "200Mi"}}], "Burstable"),
+    ([{"limits": {"cpu": "1", "memory": "1Gi"}}, {}], "Burstable"),
+    ([{"limits": {"cpu": "1"}}], "Burstable"),
+])
+def test_qos_class(resources, qos) -> None:
+    containers = "\n".join(f"- {{name: c{i}, image: busybox, resources: {r}}}" for i, r in enumerate(resources))
+    assert pod("containers:\n" + textwrap.indent(containers, "")).qos_class == qos
+
+
+def test_hugepages_are_refused_clearly() -> None:
+    with pytest.raises(ManifestError, match="hugepages-2Mi cannot be given"):
+        pod("""
+            containers:
+            - {name: a, image: busybox, resources: {limits: {hugepages-2Mi: 100Mi, memory: 100Mi}}}
+        """)
+
+
+# --- hosts and DNS -----------------------------------------------------------------------------
+
+def test_hosts_file_is_the_kubelets() -> None:
+    p = pod("""
+        hostname: box
+        subdomain: sub
+        hostAliases:
+        - {ip: 127.0.0.1, hostnames: [foo.local, bar.local]}
+        containers: [{name: a, image: busybox}]
+    """)
+    assert pod_hosts_file(p, "172.17.0.5") == (
+        "# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+        "fe00::0\tip6-localnet\nfe00::0\tip6-mcastprefix\nfe00::1\tip6-allnodes\nfe00::2\tip6-allrouters\n"
+        "172.17.0.5\tbox.sub.ns.svc.cluster.local\tbox\n"
+        "\n# Entries added by HostAliases.\n127.0.0.1\tfoo.local\tbar.local\n")
+    args = pause_create_args(p, "pause", "h")
+    assert (args["hostname"], args["domainname"]) == ("box", "sub.ns.svc.cluster.local")
+    assert args["extra_hosts"] == ["foo.local:127.0.0.1", "bar.local:127.0.0.1"]
+
+
+def test_set_hostname_as_fqdn_names_the_kernel_hostname() -> None:
+    p = pod("""
+        {hostname: box, subdomain: sub, setHostnameAsFQDN: true, containers: [{name: a, image: busybox}]}
+    """)
+    assert pause_create_args(p, "pause", "h")["hostname"] == "box.sub.ns.svc.cluster.local"
+    plain = pod("{setHostnameAsFQDN: true, containers: [{name: a, image: busybox}]}")
+    assert pause_create_args(plain, "pause", "h")["hostname"] == "p"
+
+
+HOST = "# generated\nnameserver 10.0.0.2\nsearch corp.example\noptions timeout:2 ndots:1\n"
+
+
+def test_dns_none_uses_only_dns_config() -> None:
+    p = pod("""
+        dnsPolicy: None
+        dnsConfig:
+          nameservers: [192.0.2.1]
+          searches: [ns1.svc.cluster-domain.example, my.dns.search.suffix]
+          options: [{name: ndots, value: "2"}, {name: edns0}]
+        containers: [{name: a, image: busybox}]
+    """)
+    assert pod_resolv_conf(p, HOST) == ("search ns1.svc.cluster-domain.example my.dns.search.suffix\n"
+                                        "nameserver 192.0.2.1\noptions ndots:2 edns0\n")
+    args = pause_create_args(p, "pause", "h")
+    assert (args["dns"], args["dns_search"], args["dns_opt"]) == (
+        ["192.0.2.1"], ["ns1.svc.cluster-domain.example", "my.dns.search.suffix"], ["ndots:2", "edns0"])
+
+
+def test_dns_config_is_appended_to_the_hosts_resolver_for_default_and_cluster_first() -> None:
+    for policy in ("Default", "ClusterFirst"):
+        p = pod(f"""
+            dnsPolicy: {policy}
+            dnsConfig: {{nameservers: [10.0.0.2, 192.0.2.9], searches: [x.example], options: [{{name: ndots, value: "5"}}]}}
+            containers: [{{name: a, image: busybox}}]
+        """)
+        assert pod_resolv_conf(p, HOST) == ("search corp.example x.example\nnameserver 10.0.0.2\n"
+                                            "nameserver 192.0.2.9\noptions timeout:2 ndots:5\n")
+    assert pod_resolv_conf(pod("containers: [{name: a, image: busybox}]"), HOST) is None   # Docker's stays
+
+
+def test_host_namespaces_and_sysctls() -> None:
+    p = pod("""
+        hostIPC: true
+        hostPID: true
+        securityContext: {sysctls: [{name: kernel.shm_rmid_forced, value: "1"}]}
+        containers: [{name: a, image: busybox}]
+    """)
+    pause = pause_create_args(p, "pause", "h")
+    assert (pause["ipc_mode"], pause["pid_mode"], pause["sysctls"]) == ("host", "host", {"kernel.shm_rmid_forced": "1"})
+    app = container_create_args(p, p.containers[0], "h")
+    assert (app["ipc_mode"], app["pid_mode"]) == ("host", "host")
+
+
+def test_mount_propagation_and_recursive_read_only() -> None:
+    p = pod("""
+        volumes: [{name: h, hostPath: {path: /srv}}]
+        containers:
+        - name: a
+          image: busybox
+          securityContext: {privileged: true}
+          volumeMounts: [{name: h, mountPath: /a, mountPropagation: HostToContainer},
+                         {name: h, mountPath: /b, mountPropagation: Bidirectional},
+                         {name: h, mountPath: /c, readOnly: true, recursiveReadOnly: IfPossible}]
+    """)
+    mounts = container_create_args(p, p.containers[0], "h")["mounts"]
+    assert [m.get("BindOptions") for m in mounts] == [{"Propagation": "rslave"}, {"Propagation": "rshared"}, None]
+    with pytest.raises(ManifestError, match="privileged"):
+        pod("""
+            volumes: [{name: h, hostPath: {path: /srv}}]
+            containers: [{name: a, image: busybox, volumeMounts: [{name: h, mountPath: /a,
+                                                                    mountPropagation: Bidirectional}]}]
+        """)
+    with pytest.raises(ManifestError, match="recursiveReadOnly Enabled"):
+        pod("""
+            volumes: [{name: h, hostPath: {path: /srv}}]
+            containers: [{name: a, image: busybox, volumeMounts: [{name: h, mountPath: /a, readOnly: true,
+                                                                    recursiveReadOnly: Enabled}]}]
+        """)
+
+
+def test_pod_requests_and_admission() -> None:
+    assert kubelet.pod_requests([(2000, 10)], [(500, 100), (700, 200)]) == (2000, 300)
+    assert kubelet.admission_error((100000, 0), 2000, 8 << 30).endswith("OutOfcpu)")
+    assert kubelet.admission_error((0, 1000 << 30), 2000, 8 << 30).endswith("OutOfmemory)")
+    assert kubelet.admission_error((700, 200 << 20), 2000, 8 << 30) is None
