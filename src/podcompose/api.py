@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping
 
 from . import podsecurity, redact
 from .errors import PodcomposeError, Problem
@@ -41,15 +41,34 @@ class LoadOptions:
 class LoadedPods:
     pods: list[Pod]
     problems: list[Problem]      # warnings and notes; errors raise
+    objects: list[Any] = field(default_factory=list)   # ConfigMaps, Secrets, claims of object-only files, to keep
+
+
+def _same_object(document: Any, namespace: str | None) -> tuple[str, str, str]:
+    return (document.kind, namespace or (document.data.get("metadata") or {}).get("namespace") or "default",
+            document.name)
 
 
 def load_pods(files: Iterable[str], options: LoadOptions = LoadOptions(),
-              kustomizations: Iterable[str] = ()) -> LoadedPods:
-    """Load, validate and model every runnable pod in `files` and kustomization folders (raises ManifestError)."""
+              kustomizations: Iterable[str] = (), kept_objects: Callable[[], list[Any]] | None = None) -> LoadedPods:
+    """Load, validate and model every runnable pod in `files` and kustomization folders (raises ManifestError).
+
+    With `kept_objects` (`up`: the ConfigMaps, Secrets and claims kept in Docker, as documents), files that hold
+    only such objects are returned as `objects` to keep, and pods may refer to the kept ones."""
     from .load import load_files
-    from .validate import require_runnable, require_valid
+    from .validate import OBJECT_KINDS, RUNNABLE_KINDS, require_runnable, require_valid
 
     documents = load_files(files, kustomizations)
+    if kept_objects is not None and documents and all(d.kind in OBJECT_KINDS for d in documents):
+        redact.register_documents(documents)
+        with redact.secret_fields_hidden(documents):
+            notes = require_valid(documents, options.unknown_fields)
+        return LoadedPods([], [n for n in notes if "nothing in these documents runs" not in n.message], documents)
+    if kept_objects is not None and any(d.kind in RUNNABLE_KINDS for d in documents):
+        defined = {_same_object(d, options.namespace) for d in documents if d.kind in OBJECT_KINDS}
+        documents = documents + [d for d in kept_objects()
+                                 if _same_object(d, None) not in defined and (
+                                     options.namespace is None or _same_object(d, None)[1] == options.namespace)]
     redact.register_documents(documents)
     with redact.secret_fields_hidden(documents):
         notes = require_valid(documents, options.unknown_fields)
@@ -121,6 +140,7 @@ def up(runtime: "Runtime", pods: list[Pod], options: UpOptions = UpOptions(), si
     from .agent import process
     from .runtime import ContainerFailed
 
+    pods = [with_uid(p) for p in pods]
     plans = plan(pods, observed_for(runtime, pods), options)
     failures: list[ContainerFailed] = []
     for pod_plan in plans:
@@ -135,6 +155,19 @@ def up(runtime: "Runtime", pods: list[Pod], options: UpOptions = UpOptions(), si
     if failures:
         raise failures[0]
     return plans
+
+
+def with_uid(pod: Pod) -> Pod:
+    """`pod` with a metadata.uid of its own, as an API server gives one when the pod is created: derived from its
+    namespace, name and this moment (never hashed: an unchanged pod stays up to date)."""
+    import time
+    import uuid
+    from dataclasses import replace
+
+    if pod.uid:
+        return pod
+    return replace(pod, uid=str(uuid.uuid5(uuid.NAMESPACE_URL,
+                                           f"podcompose:{pod.namespace}/{pod.name}/{time.time_ns()}")))
 
 
 def _bring_up(runtime: "Runtime", pod_plan: Plan, options: UpOptions, sink: EventSink) -> None:
@@ -268,7 +301,7 @@ def _not_ready(record: dict) -> str:
 
 
 def down(runtime: "Runtime", targets: Iterable[tuple[str, str]], *, timeout: int | None = None,
-         sink: EventSink = ignore) -> list[str]:
+         sink: EventSink = ignore, volumes: bool = False) -> list[str]:
     """Remove each (namespace, pod) that exists; absent ones are no error. The names removed.
 
     The desired state goes first (the agent stops supervising), then the pod's lock is taken
@@ -289,6 +322,9 @@ def down(runtime: "Runtime", targets: Iterable[tuple[str, str]], *, timeout: int
             existing = runtime.find(namespace, name) or existing
             runtime.down(existing, sink, timeout=timeout, spec=spec)
         forget_events((namespace, name))
+        if volumes and spec is not None:     # claims outlive their pods unless asked (docker compose down -v)
+            for claim in sorted({v.claim_name for v in spec.volumes if v.kind == "persistentVolumeClaim"}):
+                runtime.remove_claim(namespace, claim, sink)
         removed.append(name)
     return removed
 

@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Iterable, Literal, Mapping
 
-from . import kubelet, rules
+from . import downward, kubelet, rules
 from .errors import ManifestError, Problem
 from .expand import expand, referenced
 from .load import Document
@@ -52,7 +52,10 @@ class Volume:
     host_path: str = ""                    # hostPath
     host_path_type: str = ""
     fs_group: int | None = None            # pod securityContext.fsGroup, for volumes whose ownership the kubelet sets
-    files: tuple[tuple[str, bytes, int], ...] = ()   # configMap/secret: (path, content, mode)
+    files: tuple[tuple[str, bytes, int], ...] = ()   # configMap/secret/downwardAPI/projected: (path, content, mode)
+    claim_name: str = ""                   # persistentVolumeClaim: the claim (a named volume of the namespace)
+    claim_declared: bool = False           # ... given among the documents (else made on first use, with a note)
+    read_only: bool = False                # persistentVolumeClaim readOnly
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,7 @@ class Pod:
     def spec_hash(self) -> str:
         """A digest of everything that shapes the pod's Docker objects."""
         payload = asdict(replace(self, source=""))
+        payload.pop("uid")       # a new uid for the same spec changes nothing
         text = json.dumps(payload, sort_keys=True, default=_json_default)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -176,6 +180,7 @@ class Pod:
         When it changes the whole pod is recreated; a change to one app container or sidecar
         only restarts that container (its own `Container.spec_hash`)."""
         pod_level = asdict(replace(self, source="", labels=(), containers=(), init_containers=()))
+        pod_level.pop("uid")
         init = [c.spec_hash() for c in self.init_containers if c.role == "init"]
         return _digest({"pod": pod_level, "init": init})
 
@@ -207,6 +212,7 @@ class _Objects:
 
     config_maps: dict[tuple[str, str], dict[str, bytes]] = field(default_factory=dict)
     secrets: dict[tuple[str, str], dict[str, bytes]] = field(default_factory=dict)
+    claims: set[tuple[str, str]] = field(default_factory=set)
 
 
 def _namespace_of(data: Mapping[str, Any], override: str | None) -> str:
@@ -230,6 +236,8 @@ def _collect_objects(documents: Iterable[Document], namespace: str | None) -> _O
             for k, v in (data.get("stringData") or {}).items():
                 entries[k] = str(v).encode()
             objects.secrets[key] = entries
+        elif document.kind == "PersistentVolumeClaim":
+            objects.claims.add(key)
     return objects
 
 
@@ -245,6 +253,9 @@ class _PodBuilder:
         self.namespace = namespace
         self.objects = objects
         self.problems: list[Problem] = []
+        self.facts = downward.PodFacts(name, namespace, {}, {})
+        self.spec: Mapping[str, Any] = {}
+        self.current: Mapping[str, Any] = {}     # the container whose env is being built
 
     def fail(self, path: tuple[str | int, ...], message: str) -> None:
         self.problems.append(self.document.problem(path, message))
@@ -260,6 +271,11 @@ class _PodBuilder:
     def build(self, spec: Mapping[str, Any], metadata: Mapping[str, Any]) -> Pod:
         restart_policy = str(spec.get("restartPolicy") or "Always")
         self.pod_security = spec.get("securityContext") or {}
+        self.spec = spec
+        self.facts = downward.PodFacts(
+            self.name, self.namespace, {str(k): str(v) for k, v in (metadata.get("labels") or {}).items()},
+            {str(k): str(v) for k, v in (metadata.get("annotations") or {}).items()},
+            str(spec.get("serviceAccountName") or spec.get("serviceAccount") or downward.DEFAULT_SERVICE_ACCOUNT))
         grace = spec.get("terminationGracePeriodSeconds")
         init = tuple(self.with_handlers(self.container(c, ("initContainers", i), restart_policy, init=True),
                                         c, ("initContainers", i))
@@ -445,6 +461,7 @@ class _PodBuilder:
         """
         env: dict[str, str] = {}
         secret: set[str] = set()
+        self.current = raw
         for i, source in enumerate(raw.get("envFrom") or []):
             prefix = str(source.get("prefix") or "")
             for kind, key in (("ConfigMap", "configMapRef"), ("Secret", "secretRef")):
@@ -486,23 +503,110 @@ class _PodBuilder:
                 return entries[ref["key"]].decode(errors="replace")
         field_ref = value_from.get("fieldRef")
         if field_ref:
-            field_path = str(field_ref.get("fieldPath"))
-            known = {"metadata.name": self.name, "metadata.namespace": self.namespace,
-                     "spec.nodeName": "localhost", "spec.serviceAccountName": "default"}
-            if field_path in known:
-                return known[field_path]
-            self.fail(path + ("fieldRef", "fieldPath"), f"fieldRef {field_path!r} is not supported yet")
-            return None
+            return self.field_ref(field_ref, path + ("fieldRef", "fieldPath"))
+        resource_ref = value_from.get("resourceFieldRef")
+        if resource_ref:
+            return self.resource_ref(resource_ref, path + ("resourceFieldRef",), self.current)
         self.fail(path, "this kind of valueFrom is not supported yet")
         return None
+
+    def field_ref(self, ref: Mapping[str, Any], path: tuple[str | int, ...], *, volume: bool = False) -> str | None:
+        """The value of a downward API `fieldRef` (a placeholder for what only the runtime knows)."""
+        field_path = ref.get("fieldPath")
+        problem = downward.field_path_error(field_path, volume=volume)
+        if problem:
+            self.fail(path, problem)
+            return None
+        return downward.field_value(str(field_path), self.facts)
+
+    def resource_ref(self, ref: Mapping[str, Any], path: tuple[str | int, ...],
+                     container: Mapping[str, Any] | None) -> str | None:
+        """The value of a `resourceFieldRef` of `container` (or of the container it names)."""
+        name = ref.get("containerName")
+        if name:
+            container = next((c for key in ("containers", "initContainers") for c in self.spec.get(key) or []
+                              if isinstance(c, dict) and c.get("name") == name), None)
+            if container is None:
+                self.fail(path + ("containerName",), f"the pod has no container {name!r}")
+                return None
+        elif container is None:
+            self.fail(path + ("containerName",), "required field is missing: the container whose resource to read")
+            return None
+        resource, divisor = ref.get("resource"), ref.get("divisor")
+        problem = downward.resource_error(resource, divisor)
+        if problem or not isinstance(resource, str):
+            self.fail(path + ("resource",), problem or "required field is missing: the resource to read")
+            return None
+        resources = container.get("resources") or {}
+        return downward.resource_value(resource, divisor, resources.get("requests") or {},
+                                       resources.get("limits") or {})
+
+    def downward_files(self, source: Mapping[str, Any], path: tuple[str | int, ...],
+                       default_mode: int) -> list[tuple[str, bytes, int]]:
+        """The files of a downwardAPI volume (or projection): one per item, its mode or `default_mode`."""
+        files = []
+        for j, item in enumerate(source.get("items") or []):
+            where = path + ("items", j)
+            if item.get("fieldRef"):
+                value = self.field_ref(item["fieldRef"], where + ("fieldRef", "fieldPath"), volume=True)
+            elif item.get("resourceFieldRef"):
+                value = self.resource_ref(item["resourceFieldRef"], where + ("resourceFieldRef",), None)
+            else:
+                self.fail(where, "a downwardAPI item needs fieldRef or resourceFieldRef")
+                value = None
+            if value is not None:
+                files.append((str(item.get("path")), value.encode(), int(item.get("mode", default_mode))))
+        return files
+
+    def config_files(self, kind: str, source: Mapping[str, Any], name_key: str, path: tuple[str | int, ...],
+                     default_mode: int) -> list[tuple[str, bytes, int]]:
+        """The files of a configMap or secret volume (or projection): its `items`, or every key."""
+        optional = bool(source.get("optional", False))
+        entries = self.lookup(kind, str(source.get(name_key)), path + (name_key,), optional) or {}
+        self.check_files(source, path)
+        items = source.get("items")
+        if items:
+            return [(str(it["path"]), entries[str(it["key"])], int(it.get("mode", default_mode)))
+                    for it in items if str(it["key"]) in entries]
+        return [(k, v, default_mode) for k, v in sorted(entries.items())]
+
+    def projected_files(self, source: Mapping[str, Any], path: tuple[str | int, ...]) -> list[tuple[str, bytes, int]]:
+        default_mode = int(source.get("defaultMode", 0o644))
+        self.check_files(source, path)
+        files: list[tuple[str, bytes, int]] = []
+        for j, projection in enumerate(source.get("sources") or []):
+            where = path + ("sources", j)
+            if projection.get("configMap") is not None:
+                files += self.config_files("ConfigMap", projection["configMap"] or {}, "name",
+                                           where + ("configMap",), default_mode)
+            elif projection.get("secret") is not None:
+                files += self.config_files("Secret", projection["secret"] or {}, "name",
+                                           where + ("secret",), default_mode)
+            elif projection.get("downwardAPI") is not None:
+                files += self.downward_files(projection["downwardAPI"] or {}, where + ("downwardAPI",), default_mode)
+            elif projection.get("serviceAccountToken") is not None:
+                token = projection["serviceAccountToken"] or {}
+                files.append((str(token.get("path") or "token"), downward.fake_service_account_token(
+                    self.namespace, self.facts.service_account, str(token.get("audience") or ""),
+                    int(token.get("expirationSeconds") or 3600)), default_mode))
+            else:
+                kinds = ", ".join(k for k in projection) or "(none)"
+                self.fail(where, f"projected source {kinds} is not supported yet")
+        seen: set[str] = set()
+        for file_path, _, _ in files:
+            if file_path in seen:
+                self.fail(path + ("sources",), f"two projected sources write the file {file_path!r}")
+            seen.add(file_path)
+        return files
 
     def check_files(self, source: Mapping[str, Any], path: tuple[str | int, ...]) -> None:
         """The rules on the files of a configMap or secret volume (validation reports them first)."""
         checks = [(path + ("defaultMode",), rules.file_mode_error(source.get("defaultMode")))]
         for j, item in enumerate(source.get("items") or []):
             checks += [(path + ("items", j, "path"), rules.item_path_error(str(item.get("path") or ""))),
-                       (path + ("items", j, "key"), rules.data_key_error(str(item.get("key") or ""))),
                        (path + ("items", j, "mode"), rules.file_mode_error(item.get("mode")))]
+            if path[-1] != "downwardAPI":     # a downwardAPI item names a field, not a key
+                checks.append((path + ("items", j, "key"), rules.data_key_error(str(item.get("key") or ""))))
         for where, problem in checks:
             if problem:
                 self.fail(where, problem)
@@ -525,17 +629,25 @@ class _PodBuilder:
         for kind, key, ref_key in (("ConfigMap", "configMap", "name"), ("Secret", "secret", "secretName")):
             if key in raw:
                 source = raw[key] or {}
-                optional = bool(source.get("optional", False))
-                entries = self.lookup(kind, str(source.get(ref_key)), path + (key, ref_key), optional) or {}
                 default_mode = int(source.get("defaultMode", 0o644))
-                items = source.get("items")
-                self.check_files(source, path + (key,))
-                if items:
-                    files = tuple((str(it["path"]), entries.get(str(it["key"]), b""), int(it.get("mode", default_mode)))
-                                  for it in items if str(it["key"]) in entries)
-                else:
-                    files = tuple((k, v, default_mode) for k, v in sorted(entries.items()))
-                return Volume(name, key, files=files)
+                return Volume(name, key, files=tuple(self.config_files(kind, source, ref_key, path + (key,),
+                                                                       default_mode)))
+        if "downwardAPI" in raw:
+            source = raw["downwardAPI"] or {}
+            self.check_files(source, path + ("downwardAPI",))
+            files = self.downward_files(source, path + ("downwardAPI",), int(source.get("defaultMode", 0o644)))
+            return Volume(name, "downwardAPI", files=tuple(files))
+        if "projected" in raw:
+            return Volume(name, "projected", files=tuple(self.projected_files(raw["projected"] or {},
+                                                                              path + ("projected",))))
+        if "persistentVolumeClaim" in raw:
+            claim = raw["persistentVolumeClaim"] or {}
+            claim_name = str(claim.get("claimName") or "")
+            return Volume(name, "persistentVolumeClaim", claim_name=claim_name,
+                          claim_declared=(self.namespace, claim_name) in self.objects.claims,
+                          read_only=bool(claim.get("readOnly", False)))
+        if "ephemeral" in raw:
+            return Volume(name, "ephemeral")
         kinds = [k for k in raw if k != "name"]
         self.fail(path, f"volume source {', '.join(kinds) or '(none)'} is not supported yet")
         return None

@@ -27,6 +27,8 @@ SANDBOX_ID = PREFIX + "sandbox-id"           # the pause container an attempt jo
 BACKOFF_SECONDS = PREFIX + "backoff-seconds"
 BACKOFF_SINCE = PREFIX + "backoff-since"
 POD_STARTED_AT = PREFIX + "pod-started-at"
+POD_UID = PREFIX + "pod-uid"                 # metadata.uid, on the pause container and the desired state
+CLAIM = PREFIX + "claim"                     # a PersistentVolumeClaim's volume: of a namespace, not of a pod
 
 PAUSE_CONTAINER = "POD"   # as the kubelet names the sandbox; no Kubernetes name is upper case
 
@@ -47,6 +49,16 @@ def volume_name(namespace: str, pod: str, volume: str) -> str:
 def desired_volume_name(namespace: str, pod: str) -> str:
     """The volume holding a pod's desired state for the agent (upper case: no Kubernetes volume name is)."""
     return f"{pod_prefix(namespace, pod)}_POD.desired"
+
+
+def claim_volume_name(namespace: str, claim: str) -> str:
+    """The volume backing a PersistentVolumeClaim (upper case `PVC`: no pod, container or volume name holds it)."""
+    return f"{namespace}_PVC_{claim}"
+
+
+def claim_labels(namespace: str, claim: str) -> dict[str, str]:
+    """A claim's volume: managed, of the namespace, and of no pod (so `down` of a pod leaves it)."""
+    return {MANAGED: "true", NAMESPACE: namespace, CLAIM: claim}
 
 
 def attempt_name(namespace: str, pod: str, container: str, attempt: int) -> str:

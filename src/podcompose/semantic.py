@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Iterator
 
-from . import rules
+from . import downward, rules
 from .errors import Problem, Severity, shown
 from .expand import expand
 from .load import Document, FieldPath, format_path
@@ -25,9 +25,6 @@ _LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
 _SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
 _QUALIFIED = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]\Z")
 _PORT_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?\Z")
-_FIELD_PATHS = ("metadata.name", "metadata.namespace", "metadata.uid", "spec.nodeName",
-                "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs")
-_FIELD_MAPS = re.compile(r"metadata\.(labels|annotations)\['[^']+'\]\Z")
 _STANDARD_RESOURCES = ("cpu", "memory", "ephemeral-storage", "pids")
 _VOLUME_NAME_KEYS = {"configMap": "name", "secret": "secretName"}
 _PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
@@ -278,6 +275,11 @@ def _check_files(ctx: _Context, path: FieldPath, volume: dict[str, Any]) -> None
         _report_rule(ctx, source_path + ("defaultMode",), rules.file_mode_error(source.get("defaultMode")))
         for j, item in _enumerate_dicts(source.get("items")):
             item_path = source_path + ("items", j)
+            if source_path[-1] == "downwardAPI":
+                _report_rule(ctx, item_path + ("fieldRef", "fieldPath"),
+                             downward.field_path_error(_d(item.get("fieldRef")).get("fieldPath"), volume=True))
+                _check_resource_ref(ctx, item_path + ("resourceFieldRef",), item.get("resourceFieldRef"),
+                                    container_required=True)
             if isinstance(item.get("path"), str):
                 _report_rule(ctx, item_path + ("path",), rules.item_path_error(item["path"]))
             if isinstance(item.get("key"), str) and item["key"]:
@@ -399,11 +401,23 @@ def _check_env_source(ctx: _Context, path: FieldPath, source: dict[str, Any]) ->
         ref = source.get(name)
         if isinstance(ref, dict):
             _check_object_ref(ctx, path + (name,), ref, kind, "name", key=ref.get("key"))
-    field_path = _d(source.get("fieldRef")).get("fieldPath")
-    if isinstance(field_path, str) and field_path not in _FIELD_PATHS and not _FIELD_MAPS.match(field_path):
-        close = difflib.get_close_matches(field_path, _FIELD_PATHS, n=1, cutoff=0.75)
-        hint = f"did you mean {shown(close[0])}?" if close else f"use one of {', '.join(_FIELD_PATHS)}"
-        ctx.report(path + ("fieldRef", "fieldPath"), f"{shown(field_path)} is not a field a container can read; {hint}")
+    _report_rule(ctx, path + ("fieldRef", "fieldPath"),
+                 downward.field_path_error(_d(source.get("fieldRef")).get("fieldPath")))
+    _check_resource_ref(ctx, path + ("resourceFieldRef",), source.get("resourceFieldRef"))
+
+
+def _check_resource_ref(ctx: _Context, path: FieldPath, ref: Any, *, container_required: bool = False) -> None:
+    if not isinstance(ref, dict):
+        return
+    _report_rule(ctx, path + ("resource",), downward.resource_error(ref.get("resource")))
+    if ref.get("divisor") is not None:
+        _report_rule(ctx, path + ("divisor",), downward.resource_error(None, ref.get("divisor")))
+    name = ref.get("containerName")
+    if container_required and not name:
+        ctx.report(path + ("containerName",), "required field is missing: the container whose resource to read "
+                   "(a volume belongs to no container)", key=True)
+    elif isinstance(name, str) and name and name not in {c.get("name") for _, c, _ in _containers(ctx)}:
+        ctx.report(path + ("containerName",), f"the pod has no container {shown(name)}")
 
 
 def _check_env_from(ctx: _Context, path: FieldPath, container: dict[str, Any]) -> None:

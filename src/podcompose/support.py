@@ -131,10 +131,14 @@ POD_FIELDS: tuple[Field, ...] = (
     S("spec.volumes[*].configMap"),
     S("spec.volumes[*].secret"),
     S("spec.volumes[*].hostPath"),
-    U("spec.volumes[*].downwardAPI", "no downwardAPI volumes"),
-    U("spec.volumes[*].projected", "no projected volumes"),
-    U("spec.volumes[*].persistentVolumeClaim", "claims are not bound to volumes"),
-    U("spec.volumes[*].ephemeral", "generic ephemeral volumes need a storage provisioner"),
+    S("spec.volumes[*].downwardAPI", "a tmpfs written when the pod is made: later label or annotation changes "
+      "recreate the pod"),
+    S("spec.volumes[*].projected", "configMap, secret, downwardAPI sources; serviceAccountToken writes a fake, "
+      "unsigned token (no API server); clusterTrustBundle and podCertificate are refused"),
+    S("spec.volumes[*].persistentVolumeClaim", "a named Docker volume <namespace>_PVC_<claim>, kept after down "
+      "(down --volumes removes it); a claim not among the documents is made on first use"),
+    S("spec.volumes[*].ephemeral", "a per-pod named volume, removed with the pod (the claim template's size and "
+      "class are not applied)"),
     U("spec.volumes[*].image", "no image volumes"),
     # --- containers (init containers too) ---
     S(f"{C}.name"),
@@ -148,8 +152,10 @@ POD_FIELDS: tuple[Field, ...] = (
     S(f"{C}.env[*].valueFrom"),
     S(f"{C}.env[*].valueFrom.configMapKeyRef"),
     S(f"{C}.env[*].valueFrom.secretKeyRef"),
-    S(f"{C}.env[*].valueFrom.fieldRef", "metadata.name, metadata.namespace, spec.nodeName, spec.serviceAccountName"),
-    U(f"{C}.env[*].valueFrom.resourceFieldRef", "no resource values in variables"),
+    S(f"{C}.env[*].valueFrom.fieldRef", "every field of the downward API; status.podIP is the pause container's "
+      "address, spec.nodeName is localhost"),
+    S(f"{C}.env[*].valueFrom.resourceFieldRef", "with divisor, rounded up as the kubelet does; an unset limit is "
+      "the Docker host's cores, memory or disk"),
     U(f"{C}.env[*].valueFrom.fileKeyRef", "no variables from files"),
     S(f"{C}.envFrom"),
     S(f"{C}.ports"),

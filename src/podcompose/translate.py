@@ -9,11 +9,11 @@ from __future__ import annotations
 import posixpath
 from typing import Any, Mapping
 
-from . import naming, redact
+from . import downward, naming, redact
 from . import kubelet
 from .model import Container, Pod, Port, Volume
 
-CONFIG_VOLUME_KINDS = ("configMap", "secret")
+CONFIG_VOLUME_KINDS = ("configMap", "secret", "downwardAPI", "projected")   # files written by podcompose, read-only
 
 
 PROPAGATION = {"None": "rprivate", "HostToContainer": "rslave", "Bidirectional": "rshared"}
@@ -21,11 +21,23 @@ TMPFS_HOLDER = "/.podcompose/volumes"   # where the pause container holds the po
 
 
 def is_tmpfs(volume: Volume) -> bool:
-    """A volume kept in memory: a Memory emptyDir, and every secret volume (as a kubelet keeps them)."""
-    return (volume.kind == "emptyDir" and volume.medium == "Memory") or volume.kind == "secret"
+    """A volume kept in memory: a Memory emptyDir, and every secret, downwardAPI and projected volume (as a
+    kubelet keeps them)."""
+    return (volume.kind == "emptyDir" and volume.medium == "Memory") or \
+        volume.kind in ("secret", "downwardAPI", "projected")
+
+
+def volume_source(pod: Pod, volume: Volume) -> str:
+    """The Docker volume behind a pod volume: the pod's own, or, for a claim, the namespace's."""
+    if volume.kind == "persistentVolumeClaim":
+        return naming.claim_volume_name(pod.namespace, volume.claim_name)
+    return naming.volume_name(pod.namespace, pod.name, volume.name)
 
 
 def volume_create_args(pod: Pod, volume: Volume, spec_hash: str) -> dict[str, Any]:
+    if volume.kind == "persistentVolumeClaim":
+        return {"name": volume_source(pod, volume), "driver": "local",
+                "labels": naming.claim_labels(pod.namespace, volume.claim_name)}
     labels = naming.pod_labels(pod.namespace, pod.name) | {
         naming.VOLUME: volume.name, naming.SPEC_HASH: spec_hash}
     args: dict[str, Any] = {"name": naming.volume_name(pod.namespace, pod.name, volume.name),
@@ -88,6 +100,8 @@ def pause_create_args(pod: Pod, image: str, spec_hash: str, default_host_ip: str
         "ipc_mode": "shareable",
         "detach": True,
     }
+    if pod.uid:
+        args["labels"][naming.POD_UID] = pod.uid
     if pod.host_network:
         args["network_mode"] = "host"
     else:
@@ -177,7 +191,7 @@ def _mounts(pod: Pod, container: Container, staged: Mapping[int, str],
     mounts: list[dict[str, Any]] = []
     for index, mount in enumerate(container.volume_mounts):
         volume = volumes[mount.volume]
-        read_only = mount.read_only or volume.kind in CONFIG_VOLUME_KINDS
+        read_only = mount.read_only or volume.kind in CONFIG_VOLUME_KINDS or volume.read_only
         if mount.sub_path and (volume.kind == "hostPath" or not volume_subpath):
             # The directory (or file) opened without following links, bound onto a staging path.
             mounts.append({"Type": "bind", "Source": staged.get(index) or staged_placeholder(volume, mount.sub_path),
@@ -196,7 +210,7 @@ def _mounts(pod: Pod, container: Container, staged: Mapping[int, str],
                 options["Subpath"] = mount.sub_path     # API 1.45+: the engine opens it without following links
             mounts.append({
                 "Type": "volume",
-                "Source": naming.volume_name(pod.namespace, pod.name, volume.name),
+                "Source": volume_source(pod, volume),
                 "Target": mount.mount_path,
                 "ReadOnly": read_only,
                 "VolumeOptions": options,
@@ -215,7 +229,8 @@ def _user(container: Container) -> str | None:
 
 def container_create_args(pod: Pod, container: Container, spec_hash: str,
                           staged: Mapping[int, str] | None = None, *, volume_subpath: bool = False,
-                          labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+                          labels: Mapping[str, str] | None = None,
+                          values: downward.RuntimeValues | None = None) -> dict[str, Any]:
     """An init, sidecar or app container joined to the pod's pause container.
 
     Kubernetes `command` replaces ENTRYPOINT and drops the image CMD (Docker
@@ -223,7 +238,9 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
     replaces CMD. An unset command stays None: `[]` would clear ENTRYPOINT.
     No Docker restart policy: the node agent owns restarts (each one a new
     attempt), and `labels` adds its attempt labels. `staged` maps a volumeMount's index to the staging path of its subPath;
-    `volume_subpath` says the engine has volume subpaths (API 1.45+).
+    `volume_subpath` says the engine has volume subpaths (API 1.45+). `values` resolves the downward API's
+    runtime placeholders (pod IP, uid, node allocatable) in env, command and args; without them (a dry run)
+    they are shown as `<status.podIP>`.
     """
     pause = naming.container_name(pod.namespace, pod.name, naming.PAUSE_CONTAINER)
     order = pod.all_containers.index(container) + 1
@@ -233,9 +250,9 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
         "image": container.image,
         "name": naming.container_name(pod.namespace, pod.name, container.name),
         "labels": _container_labels(pod, container.name, container.role, order, spec_hash) | dict(labels or {}),
-        "entrypoint": list(container.command) if container.command else None,
-        "command": list(container.args) if container.args is not None else None,
-        "environment": dict(container.env),
+        "entrypoint": [downward.resolve(a, values) for a in container.command] if container.command else None,
+        "command": [downward.resolve(a, values) for a in container.args] if container.args is not None else None,
+        "environment": {k: downward.resolve(v, values) for k, v in container.env},
         "network_mode": "host" if pod.host_network else f"container:{pause}",
         "ipc_mode": "host" if pod.host_ipc else f"container:{pause}",
         "detach": True,

@@ -33,7 +33,8 @@ def volume_name(namespace: str, pod: str) -> str:
 
 
 def _labels(pod: Pod, spec_hash: str) -> dict[str, str]:
-    return naming.pod_labels(pod.namespace, pod.name) | {naming.ROLE: ROLE_DESIRED, naming.SPEC_HASH: spec_hash}
+    labels = naming.pod_labels(pod.namespace, pod.name) | {naming.ROLE: ROLE_DESIRED, naming.SPEC_HASH: spec_hash}
+    return labels | ({naming.POD_UID: pod.uid} if pod.uid else {})
 
 
 def _archive(payload: bytes) -> bytes:

@@ -29,14 +29,45 @@ def _runtime(revive_agent: bool = False) -> "Runtime":
     return runtime
 
 
-def _load(args: argparse.Namespace, ui: UI) -> api.LoadedPods:
+def _load(args: argparse.Namespace, ui: UI, kept: bool = False) -> api.LoadedPods:
     overrides = api.parse_image_overrides(getattr(args, "images", []) or [])
     loaded = api.load_pods(args.files or [], api.LoadOptions(
         namespace=getattr(args, "namespace", None), image_overrides=overrides,
-        unknown_fields=getattr(args, "unknown_fields", "strict"), pod_security=_pod_security(args)), getattr(args, "kustomize", None) or [])
+        unknown_fields=getattr(args, "unknown_fields", "strict"), pod_security=_pod_security(args)), getattr(args, "kustomize", None) or [],
+        kept_objects=_kept_documents(ui) if kept else None)
     for problem in loaded.problems:
         (ui.warn if problem.severity == "warning" else ui.info)(str(problem))
     return loaded
+
+
+def _kept_documents(ui: UI):
+    """The ConfigMaps, Secrets and claims kept in Docker, read only when a pod is loaded (`validate` never)."""
+    def read() -> list:
+        from ..runtime import objects
+
+        try:
+            return objects.documents(_runtime().client)
+        except (PodcomposeError, OSError) as error:
+            ui.warn(f"the objects kept in Docker are not used: {error}")
+            return []
+    return read
+
+
+def _keep_objects(args: argparse.Namespace, loaded: api.LoadedPods, ui: UI) -> int:
+    """`up -f` of files holding only ConfigMaps, Secrets and claims: kept in Docker, as an API server keeps them."""
+    from ..runtime import objects
+
+    namespace = getattr(args, "namespace", None)
+    if args.dry_run:
+        for document in loaded.objects:
+            ui.print(f"{document.kind.lower()}/{document.name} would be kept")
+        return 0
+    client = _runtime().client
+    for document in loaded.objects:
+        ns = namespace or (document.data.get("metadata") or {}).get("namespace") or "default"
+        volume, new = objects.keep(client, document, ns)
+        ui.print(f"{document.kind.lower()}/{document.name} {'created' if new else 'configured'} (volume {volume})")
+    return 0
 
 
 def _pod_security(args: argparse.Namespace) -> str | None:
@@ -49,7 +80,9 @@ def up(args: argparse.Namespace, ui: UI) -> int:
     from .render import plan_as_data, print_plan
     from ..runtime import PodFailed
 
-    loaded = _load(args, ui)
+    loaded = _load(args, ui, kept=True)
+    if loaded.objects:
+        return _keep_objects(args, loaded, ui)
     options = api.UpOptions(pull=args.pull, replace=args.replace, keep_on_failure=args.keep_on_failure,
                             detach=args.detach)
     if args.pause_image:
@@ -118,11 +151,127 @@ def _attach(runtime: "Runtime", pods: list[Pod], args: argparse.Namespace, ui: U
 # down ---------------------------------------------------------------------------
 def down(args: argparse.Namespace, ui: UI) -> int:
     targets = _targets(args)
-    if not targets:
+    if not targets and not args.files and not getattr(args, "kustomize", None):
         raise UsageError("name the pods to remove, or give -f FILE or -k DIR")
-    removed = api.down(_runtime(), targets, timeout=args.timeout, sink=ui.event)
+    removed = api.down(_runtime(), targets, timeout=args.timeout, sink=ui.event, volumes=args.volumes)
+    removed += _remove_objects(args, ui)
     if not removed:
         ui.info("nothing to remove")
+    return 0
+
+
+def _remove_objects(args: argparse.Namespace, ui: UI) -> list[str]:
+    """`down -f` of ConfigMaps, Secrets and claims kept in Docker removes them (as kubectl delete -f)."""
+    if not args.files and not getattr(args, "kustomize", None):
+        return []
+    from ..load import load_files
+    from ..runtime import objects
+
+    removed = []
+    client = _runtime().client
+    for document in load_files(args.files or [], getattr(args, "kustomize", None) or []):
+        if document.kind not in (*objects.KEPT_KINDS, objects.CLAIM_KIND) or not document.name:
+            continue
+        ns = args.namespace or (document.data.get("metadata") or {}).get("namespace") or "default"
+        if objects.remove(client, document.kind, ns, document.name):
+            ui.print(f"{document.kind.lower()}/{document.name} deleted")
+            removed.append(document.name)
+    return removed
+
+
+# create -------------------------------------------------------------------------
+def create(args: argparse.Namespace, ui: UI) -> int:
+    """`create configmap NAME` / `create secret generic NAME` with --from-literal and --from-file."""
+    import base64
+    import os
+
+    from ..load import Document
+    from ..runtime import objects
+    from ..semantic import name_error
+
+    names = list(args.names)
+    if args.kind == "secret":
+        if len(names) != 2 or names[0] != "generic":
+            raise UsageError("podcompose create secret generic NAME [--from-literal K=V] [--from-file [K=]PATH]")
+        names = names[1:]
+    if len(names) != 1:
+        raise UsageError("give one NAME")
+    name = names[0]
+    if name_error(name):
+        raise UsageError(name_error(name) or "")
+    entries: dict[str, bytes] = {}
+    for literal in args.from_literal:
+        key, sep, value = literal.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--from-literal takes KEY=VALUE, got {literal!r}")
+        entries[key] = value.encode()
+    for spec in args.from_file:
+        key, sep, path = spec.partition("=")
+        if not sep:
+            key, path = "", spec
+        paths = [os.path.join(path, f) for f in sorted(os.listdir(path))
+                 if os.path.isfile(os.path.join(path, f))] if os.path.isdir(path) else [path]
+        for file_path in paths:
+            try:
+                with open(file_path, "rb") as handle:
+                    entries[key or os.path.basename(file_path)] = handle.read()
+            except OSError as error:
+                raise PodcomposeError(f"--from-file {spec}: {error.strerror or error}") from error
+    from .. import rules
+
+    for key in entries:
+        if rules.data_key_error(key):
+            raise UsageError(rules.data_key_error(key) or "")
+    namespace = args.namespace or "default"
+    kind = "Secret" if args.kind == "secret" else "ConfigMap"
+    data: dict[str, object] = {"apiVersion": "v1", "kind": kind, "metadata": {"name": name, "namespace": namespace}}
+    if kind == "Secret":
+        data["type"] = "Opaque"
+        data["data"] = {k: base64.b64encode(v).decode() for k, v in entries.items()}
+    else:
+        text, binary = {}, {}
+        for k, v in entries.items():
+            try:
+                text[k] = v.decode()
+            except UnicodeDecodeError:
+                binary[k] = base64.b64encode(v).decode()
+        data["data"] = text
+        if binary:
+            data["binaryData"] = binary
+    volume, new = objects.keep(_runtime().client, Document(f"<create {kind.lower()} {name}>", 0, data), namespace)
+    ui.print(f"{kind.lower()}/{name} {'created' if new else 'configured'} (volume {volume})")
+    return 0
+
+
+# get ----------------------------------------------------------------------------
+_KIND_NAMES = {"configmap": "ConfigMap", "configmaps": "ConfigMap", "cm": "ConfigMap", "secret": "Secret",
+               "secrets": "Secret", "persistentvolumeclaim": "PersistentVolumeClaim",
+               "persistentvolumeclaims": "PersistentVolumeClaim", "pvc": "PersistentVolumeClaim", "all": ""}
+
+
+def get(args: argparse.Namespace, ui: UI) -> int:
+    from ..runtime import objects
+
+    wanted = set()
+    for kind in args.kinds:
+        if kind.lower() not in _KIND_NAMES:
+            raise UsageError(f"unknown kind {kind!r}: use configmaps, secrets, pvc or all")
+        wanted.add(_KIND_NAMES[kind.lower()])
+    wanted.discard("")
+    found = [k for k in objects.kept(_runtime().client, args.namespace) if not wanted or k.kind in wanted]
+    if args.output != "text":
+        ui.data([{"kind": k.kind, "namespace": k.namespace, "name": k.name, "volume": k.volume,
+                  "keys": list(k.keys), "created": k.created} for k in found], args.output)
+        return 0
+    if not found:
+        ui.info("no ConfigMaps, Secrets or claims are kept")
+        return 0
+    rows = [("NAMESPACE", "KIND", "NAME", "DATA", "VOLUME")]
+    rows += [(k.namespace, k.kind, k.name, "-" if k.kind == objects.CLAIM_KIND else str(len(k.keys)), k.volume)
+             for k in found]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        ui.print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
     return 0
 
 
@@ -359,6 +508,6 @@ def complete(args: argparse.Namespace, ui: UI) -> int:
     return 0
 
 
-VERBS = {"up": up, "down": down, "ps": ps, "logs": logs, "exec": exec_, "validate": validate,
+VERBS = {"up": up, "down": down, "ps": ps, "get": get, "create": create, "logs": logs, "exec": exec_, "validate": validate,
          "config": config, "describe": describe, "version": version, "agent": agent, "completion": completion,
          "__complete": complete}

@@ -1,7 +1,7 @@
 """Shell completion scripts; pod and container names come from `podcompose __complete`."""
 from __future__ import annotations
 
-VERBS = "up down ps logs exec describe validate config version completion"
+VERBS = "up down ps get create logs exec describe validate config version completion"
 
 BASH = r'''# bash completion for podcompose
 _podcompose() {

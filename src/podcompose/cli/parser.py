@@ -24,6 +24,13 @@ EXAMPLES = {
     "ps": """examples:
   podcompose ps
   podcompose ps -o json""",
+    "create": """examples:
+  podcompose create configmap settings --from-literal colour=blue --from-file app.properties
+  podcompose create secret generic db --from-literal password=hunter2 -n shop""",
+    "get": """examples:
+  podcompose up -f configmap.yaml           # kept in Docker, as kubectl apply -f configmap.yaml
+  podcompose get                            # the ConfigMaps, Secrets and claims kept
+  podcompose get configmaps -o json""",
     "logs": """examples:
   podcompose logs web                       # every container of pod web, prefixed
   podcompose logs web -c nginx -f --tail 20""",
@@ -131,13 +138,28 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("--timeout", type=int, default=None, metavar="SECONDS",
                       help="grace period (overrides terminationGracePeriodSeconds)")
     down.add_argument("--volumes", action="store_true",
-                      help="accepted for docker compose habits: a pod's volumes are always removed with it")
+                      help="also remove the volumes of the pods' persistentVolumeClaims (a pod's own volumes "
+                           "always go with it)")
 
     ps = verb("ps", "List pods and their containers")
     _files(ps, False, kustomize=True)
     _namespace(ps)
     ps.add_argument("pods", nargs="*", metavar="POD")
     _output(ps)
+
+    create = verb("create", "Keep a ConfigMap or Secret in Docker from literals and files, as kubectl create does")
+    create.add_argument("kind", choices=("configmap", "cm", "secret"), metavar="configmap|secret")
+    create.add_argument("names", nargs="+", metavar="[generic] NAME")
+    create.add_argument("--from-literal", action="append", default=[], metavar="KEY=VALUE")
+    create.add_argument("--from-file", action="append", default=[], metavar="[KEY=]PATH",
+                        help="a file (its name is the key) or every file of a directory")
+    _namespace(create)
+
+    get = verb("get", "List the ConfigMaps, Secrets and PersistentVolumeClaims kept in Docker")
+    _namespace(get)
+    get.add_argument("kinds", nargs="*", metavar="KIND",
+                     help="configmaps (cm), secrets, persistentvolumeclaims (pvc); default: all")
+    _output(get)
 
     logs = verb("logs", "Print the logs of a pod's containers")
     _files(logs, False, short=False)  # -f is --follow, as in kubectl and docker compose

@@ -65,6 +65,28 @@ class Runtime:
              spec: Pod | None = None) -> None:
         remove_pod(self.client, pod, sink, timeout=timeout, spec=spec)
 
+    def remove_claim(self, namespace: str, claim: str, sink: EventSink = ignore) -> bool:
+        """Remove the volume of a PersistentVolumeClaim (only if it is one); False when absent or in use."""
+        from .. import naming
+        from ..events import Event
+        from .ownership import find_volume
+
+        name = naming.claim_volume_name(namespace, claim)
+        with docker_errors(f"removing claim {claim}"):
+            attrs = find_volume(self.client, name)
+            labels = (attrs or {}).get("Labels") or {}
+            if attrs is None or labels.get(naming.CLAIM) != claim or labels.get(naming.NAMESPACE) != namespace:
+                return False
+            try:
+                self.client.api.remove_volume(name)
+            except docker.errors.NotFound:
+                return False
+            except docker.errors.APIError as error:
+                sink(Event("warning", message=f"claim {claim} (volume {name}) is kept: {error.explanation or error}"))
+                return False
+        sink(Event("removed", message=f"claim {claim} (volume {name})"))
+        return True
+
     def desired(self, namespace: str, pod: str) -> Pod | None:
         """The pod as the agent keeps it (None when it is not supervised)."""
         from ..agent import store

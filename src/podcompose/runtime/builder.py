@@ -7,13 +7,16 @@ agent's `sync` afterwards).
 from __future__ import annotations
 
 import os
-from typing import Callable, Mapping
+import socket
+import uuid
+from dataclasses import replace
+from typing import Any, Callable, Mapping
 
 import docker
 import docker.errors
 from docker.utils import version_gte
 
-from .. import naming, translate
+from .. import downward, naming, translate
 from ..errors import PodcomposeError
 from ..events import Event, EventSink
 from ..model import Container, Pod, Volume
@@ -44,6 +47,52 @@ class PodBuilder:
         self.pending_fills: list[tuple[str, bytes]] = []   # tmpfs volumes, filled once the pause container holds them
         self.created_anything = False
         self.volume_subpath = version_gte(getattr(client.api, "api_version", "1.41"), VOLUME_SUBPATH_API)
+        self._node: tuple[int, int, int] | None = None
+
+    # --- the downward API's runtime values --------------------------------------------------
+
+    def node_allocatable(self) -> tuple[int, int, int]:
+        """(cores, memory bytes, bytes of the file system under Docker's root) of the daemon's host."""
+        if self._node is None:
+            with docker_errors("reading the Docker host's cores and memory"):
+                info = self.client.info()
+            try:
+                stat = os.statvfs(info.get("DockerRootDir") or "/var/lib/docker")
+                storage = stat.f_blocks * stat.f_frsize
+            except OSError:
+                storage = 0
+            self._node = (int(info.get("NCPU") or os.cpu_count() or 1), int(info.get("MemTotal") or 0), storage)
+        return self._node
+
+    def runtime_values(self, *, pod_ip: bool = True) -> downward.RuntimeValues:
+        """The values of the model's placeholders: the pod's uid, its IP (the pause container's; the
+        host's under hostNetwork), the host's IP and the node's allocatable."""
+        pod = self.pod
+        cpu, memory, storage = self.node_allocatable()
+        uid = pod.uid or str(uuid.uuid5(uuid.NAMESPACE_URL, f"podcompose:{pod.namespace}/{pod.name}"))
+        host_ip = host_address()
+        ips: tuple[str, ...] = ()
+        if pod_ip:
+            if pod.host_network:
+                ips = (host_ip,)
+            else:
+                name = naming.container_name(pod.namespace, pod.name, naming.PAUSE_CONTAINER)
+                with docker_errors(f"reading the IP of pod {pod.name}"):
+                    settings = self.client.api.inspect_container(name).get("NetworkSettings") or {}
+                ips = tuple(ip for ip in (settings.get("IPAddress"), settings.get("GlobalIPv6Address")) if ip)
+                if not ips:
+                    networks: dict[str, Any] = settings.get("Networks") or {}
+                    ips = tuple(n["IPAddress"] for n in networks.values() if n.get("IPAddress"))[:1]
+        return downward.RuntimeValues(uid=uid, pod_ips=ips, host_ip=host_ip, node_cpu=cpu, node_memory=memory,
+                                      node_storage=storage)
+
+    def resolved(self, volume: Volume) -> Volume:
+        """`volume` with the placeholders in its files (uid, resource limits) resolved."""
+        if not any(downward.has_placeholder(content) for _, content, _ in volume.files):
+            return volume
+        values = self.runtime_values(pod_ip=False)
+        return replace(volume, files=tuple((path, downward.resolve_bytes(content, values), mode)
+                                           for path, content, mode in volume.files))
 
     def preflight(self) -> None:
         """Before anything is made: hostPath types hold, and no name the pod needs is someone else's."""
@@ -56,7 +105,9 @@ class PodBuilder:
             for name in names:
                 ownership.check_container_name(self.client, name, pod.namespace, pod.name)
             for volume in pod.volumes:
-                if volume.kind != "hostPath":
+                if volume.kind == "persistentVolumeClaim":
+                    self.claim_volume(volume, create=False)
+                elif volume.kind != "hostPath":
                     ownership.check_volume_name(self.client, naming.volume_name(pod.namespace, pod.name, volume.name),
                                                 pod.namespace, pod.name)
             ownership.check_volume_name(self.client, naming.desired_volume_name(pod.namespace, pod.name),
@@ -71,7 +122,38 @@ class PodBuilder:
 
     # --- volumes ----------------------------------------------------------------------------
 
+    def claim_volume(self, volume: Volume, *, create: bool = True) -> dict[str, Any] | None:
+        """The Docker volume of a PersistentVolumeClaim: found, or (with `create`) made on first use.
+
+        It belongs to the namespace, not to the pod: `down` leaves it; `down --volumes` removes it."""
+        pod = self.pod
+        name = translate.volume_source(pod, volume)
+        attrs = ownership.find_volume(self.client, name)
+        if attrs is not None:
+            labels = attrs.get("Labels") or {}
+            if labels.get(naming.MANAGED) != "true" or labels.get(naming.CLAIM) != volume.claim_name \
+                    or labels.get(naming.NAMESPACE) != pod.namespace:
+                raise PodcomposeError(f"a volume named {name} already exists and is not the volume of claim "
+                                      f"{volume.claim_name} in namespace {pod.namespace}; podcompose leaves it "
+                                      f"untouched (remove or rename it: docker volume rm {name})")
+            return attrs
+        if not create:
+            return None
+        args = translate.volume_create_args(pod, volume, self.spec_hash)
+        self.created_anything = True
+        created = self.client.volumes.create(**args)
+        how = "" if volume.claim_declared else " (the claim is not among the documents: made on first use)"
+        self.sink(Event("info", pod=pod.name, message=f"claim {volume.claim_name} is volume {name}{how}; it outlives "
+                                                      f"the pod: `down --volumes` removes it"))
+        return dict(created.attrs)
+
     def create_volume(self, volume: Volume) -> None:
+        if volume.kind == "persistentVolumeClaim":
+            with docker_errors(f"preparing claim {volume.claim_name}"):
+                attrs = self.claim_volume(volume) or {}
+            self.volume_paths[volume.name] = attrs.get("Mountpoint", "")
+            return
+        volume = self.resolved(volume)
         args = translate.volume_create_args(self.pod, volume, self.spec_hash)
         name = args["name"]
         with docker_errors(f"creating volume {name}"):
@@ -109,7 +191,7 @@ class PodBuilder:
     def refill_tmpfs(self) -> None:
         """A new pause container mounts the tmpfs volumes afresh (empty): their files are written again."""
         self.pending_fills = [(v.name, archive) for v in self.pod.volumes if translate.is_tmpfs(v)
-                              if (archive := translate.volume_archive(v, root=v.name)) is not None]
+                              if (archive := translate.volume_archive(self.resolved(v), root=v.name)) is not None]
 
     def fill_tmpfs(self, pause_id: str) -> None:
         """Write secret files into their tmpfs through the running pause container, which holds it mounted.
@@ -125,6 +207,8 @@ class PodBuilder:
     def volume_base(self, volume: Volume) -> str:
         if volume.kind == "hostPath":
             return translate.host_source(volume)
+        if volume.name not in self.volume_paths and volume.kind == "persistentVolumeClaim":
+            self.volume_paths[volume.name] = (self.claim_volume(volume, create=False) or {}).get("Mountpoint", "")
         if volume.name not in self.volume_paths:
             name = naming.volume_name(self.pod.namespace, self.pod.name, volume.name)
             attrs = ownership.check_volume_name(self.client, name, self.pod.namespace, self.pod.name)
@@ -193,8 +277,9 @@ class PodBuilder:
             make_room()
         with docker_errors(f"starting container {spec.name} of pod {self.pod.name}"):
             self.check_name_free(name)
+        values = self.runtime_values() if _uses_runtime_values(spec) else None
         args = translate.container_create_args(self.pod, spec, self.spec_hash, staged,
-                                               volume_subpath=self.volume_subpath, labels=labels)
+                                               volume_subpath=self.volume_subpath, labels=labels, values=values)
         with docker_errors(f"starting container {spec.name} of pod {self.pod.name}"):
             security.check_non_root(self.client, self.pod, spec)
             security.load_profiles(self.pod, spec, args)
@@ -204,3 +289,19 @@ class PodBuilder:
             container.start()
         self.sink(Event("started", pod=self.pod.name, container=spec.name, data={"role": spec.role}))
         return str(container.id)
+
+
+def _uses_runtime_values(spec: Container) -> bool:
+    texts = [v for _, v in spec.env] + list(spec.command or ()) + list(spec.args or ())
+    return any(downward.has_placeholder(t) for t in texts)
+
+
+def host_address() -> str:
+    """This host's address as a kubelet reports status.hostIP: the source address of its default route
+    (a UDP socket is connected, no packet is sent); 127.0.0.1 on a host without one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))      # TEST-NET-1: routed by the default route, never answered
+            return str(probe.getsockname()[0])
+        except OSError:
+            return "127.0.0.1"
