@@ -122,10 +122,13 @@ def plan(pods: list[Pod], observed: Mapping[tuple[str, str], ObservedPod], optio
 
 
 def observed_for(runtime: "Runtime", pods: list[Pod]) -> dict[tuple[str, str], ObservedPod]:
-    """What Docker holds in the namespaces of `pods`, by (namespace, name)."""
-    return {(p.namespace, p.name): p
-            for namespace in sorted({pod.namespace for pod in pods})
-            for p in runtime.observe(namespace).pods}
+    """What Docker holds for `pods`, by (namespace, name) (each looked up by its own labels)."""
+    found: dict[tuple[str, str], ObservedPod] = {}
+    for pod in pods:
+        observed = runtime.find(pod.namespace, pod.name)
+        if observed is not None:
+            found[(pod.namespace, pod.name)] = observed
+    return found
 
 
 def up(runtime: "Runtime", pods: list[Pod], options: UpOptions = UpOptions(), sink: EventSink = ignore) -> list[Plan]:
@@ -189,7 +192,8 @@ def _bring_up(runtime: "Runtime", pod_plan: Plan, options: UpOptions, sink: Even
         pause_image = runtime.up(pod_plan, sink, keep_on_failure=options.keep_on_failure,
                                  sandbox_labels=sandbox_labels(pod, CreateSandbox("up", started)))
         try:
-            store.save(runtime.client, store.DesiredPod(pod, pause_image, options.host_ip), pod_plan.spec_hash)
+            store.save(runtime.client, store.DesiredPod(pod, pause_image, options.host_ip, process.build_id()),
+                       pod_plan.spec_hash)
             desired = store.load(runtime.client, pod.namespace, pod.name)
             if desired is None:
                 raise PodcomposeError(f"pod {pod.name}: its desired state could not be read back from Docker")
@@ -218,6 +222,7 @@ def _bring_up(runtime: "Runtime", pod_plan: Plan, options: UpOptions, sink: Even
         lock.release()
     process.ensure_running()
     completed = runtime.settle(pod, started) if options.detach else set()
+    _await_agent(pod, started)
     for spec in pod.containers:
         if spec.name in completed:
             sink(Event("completed", pod=pod.name, container=spec.name, data={"exit_code": 0}))
@@ -258,13 +263,28 @@ def revive_agent(runtime: "Runtime") -> bool:
     from . import naming
     from .agent import process
 
-    if process.is_running():
+    if process.is_running() and process.read_status().get("build") == process.build_id():
         return False
     filters = {"label": naming.pod_filter() + [f"{naming.ROLE}=desired"]}
     if not runtime.client.api.volumes(filters=filters).get("Volumes"):
         return False
     process.ensure_running()
     return True
+
+
+def _await_agent(pod: Pod, since: float, timeout: float = 3.0) -> None:
+    """Until the agent has reported on the pod since `since` (then `ps` right after `up` shows its READY)."""
+    import time
+
+    from .agent import process
+
+    deadline = time.monotonic() + timeout
+    key = f"{pod.namespace}/{pod.name}"
+    while time.monotonic() < deadline:
+        status = process.read_status()
+        if key in status.get("pods", {}) and status.get("updated", 0) >= since:
+            return
+        time.sleep(0.05)
 
 
 def wait_ready(runtime: "Runtime", pods: list[Pod], timeout: float = 60) -> None:

@@ -73,6 +73,7 @@ class Agent:
         self.running: set[PodKey] = set()
         self.again: set[PodKey] = set()
         self.lock = threading.Lock()
+        self.status_lock = threading.Lock()
         self.files = process.AgentFiles.current()
         self.prober: ProbeManager | None = None
         self.create_failures: dict[tuple[PodKey, str], tuple[float, str]] = {}
@@ -90,7 +91,8 @@ class Agent:
             return 0
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
-        log.info("agent %s started", self.files.pid.read_text().strip())
+        log.info("agent %s started (build %s)", self.files.pid.read_text().strip(), process.build_id())
+        self._write_status()
         failures = 0
         while not self.stopping.is_set():
             try:
@@ -235,6 +237,10 @@ class Agent:
             self.statuses.pop(key, None)
             self._write_status()
             return False
+        if desired.build and desired.build != process.build_id():
+            log.warning("pod %s/%s was written by another podcompose build (%s, this agent is %s): left for an "
+                        "agent of that build", namespace, name, desired.build, process.build_id())
+            return False
         syncer = PodSyncer(client, key, desired, self.prober, self.emit, self.create_failures)
         observation = syncer.observe()
         actions = decide(desired.pod, observation, self.prober.results(key), self.clock())
@@ -261,9 +267,14 @@ class Agent:
         log.info("%s %s/%s %s", event.kind, event.pod, event.container, event.message)
 
     def _write_status(self) -> None:
+        with self.status_lock:
+            self._write_status_locked()
+
+    def _write_status_locked(self) -> None:
         try:
             process.write_status(self.files, {
                 "pid": int(self.files.pid.read_text().strip() or 0), "updated": self.clock(),
+                "build": process.build_id(),
                 "pods": {f"{ns}/{name}": status for (ns, name), status in sorted(self.statuses.items())}})
         except OSError as error:
             log.warning("cannot write %s: %s", self.files.status, error)
@@ -273,4 +284,5 @@ def main() -> int:
     from ..runtime.client import connect
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return Agent(lambda: connect()).run()
+    # one connection per pod worker and probe thread: docker-py's pool holds 10 by default
+    return Agent(lambda: connect(max_pool_size=POD_WORKERS + 16)).run()

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -98,10 +99,26 @@ def agent_pid(files: AgentFiles | None = None) -> int | None:
         return None
 
 
+@lru_cache(maxsize=1)
+def build_id() -> str:
+    """This podcompose's code, as a digest of its files: an agent of another build (an upgrade, an
+    edited checkout) could read a newer desired state wrongly, so it is replaced, never trusted."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".json") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def ensure_running() -> tuple[int | None, bool]:
-    """(the agent's pid, whether it was started now). Starts one when none holds the lock."""
+    """(the agent's pid, whether it was started now). Starts one when none holds the lock, and
+    replaces one of another build (its pods keep running meanwhile)."""
     files = AgentFiles.current()
     pid = agent_pid(files)
+    if pid is not None and read_status(files).get("build") != build_id():
+        stop()
+        pid = agent_pid(files)
     if pid is not None:
         return pid, False
     files.lock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -113,7 +130,7 @@ def ensure_running() -> tuple[int | None, bool]:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         pid = agent_pid(files)
-        if pid is not None:
+        if pid is not None and read_status(files).get("pid") == pid:   # up, and has said which build it is
             return pid, True
         time.sleep(0.05)
     from ..errors import PodcomposeError
@@ -136,7 +153,9 @@ def stop(timeout: float = 10.0) -> int | None:
 
 
 def write_status(files: AgentFiles, status: dict[str, Any]) -> None:
-    tmp = files.status.with_suffix(".tmp")
+    import threading
+
+    tmp = files.status.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_text(json.dumps(status, sort_keys=True))
     os.chmod(tmp, 0o600)
     tmp.replace(files.status)

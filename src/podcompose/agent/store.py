@@ -56,6 +56,7 @@ class DesiredPod:
     pod: Pod
     pause_image: str
     default_host_ip: str = ""
+    build: str = ""            # the podcompose that wrote it (agent.process.build_id)
 
 
 def save(client: docker.DockerClient, desired: DesiredPod, spec_hash: str) -> str:
@@ -65,7 +66,9 @@ def save(client: docker.DockerClient, desired: DesiredPod, spec_hash: str) -> st
     existing = check_volume_name(client, name, pod.namespace, pod.name)
     if existing is not None:
         client.api.remove_volume(name, force=True)
-    client.api.create_volume(name=name, driver="local", labels=_labels(pod, spec_hash))
+    created = client.api.create_volume(name=name, driver="local", labels=_labels(pod, spec_hash))
+    if _write_below(created.get("Mountpoint", ""), codec.dumps(desired)):
+        return name
     helper = client.api.create_container(
         desired.pause_image, labels=naming.pod_labels(pod.namespace, pod.name) | {naming.ROLE: "helper"},
         host_config=client.api.create_host_config(
@@ -77,6 +80,25 @@ def save(client: docker.DockerClient, desired: DesiredPod, spec_hash: str) -> st
     return name
 
 
+def _write_below(root: str, payload: bytes) -> bool:
+    """Write pod.json straight into the new volume (root beside the daemon, as the agent that reads it);
+    False when its mountpoint is not on this machine (a helper container writes it then)."""
+    try:
+        directory = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        os.fchmod(directory, 0o700)
+        fd = os.open(FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=directory)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(directory)
+
+
 @dataclass(frozen=True)
 class Desired:
     pod: Pod
@@ -84,6 +106,7 @@ class Desired:
     default_host_ip: str
     spec_hash: str
     volume: str
+    build: str = ""
 
 
 def _read_file_below(root: str, name: str) -> bytes:
@@ -114,7 +137,7 @@ def load_all(client: docker.DockerClient, namespace: str | None = None) -> list[
         if (pod.namespace, pod.name) != (pod_namespace, pod_name):
             continue
         found.append(Desired(pod, desired.pause_image, desired.default_host_ip, labels.get(naming.SPEC_HASH, ""),
-                             volume["Name"]))
+                             volume["Name"], desired.build))
     return found
 
 

@@ -12,10 +12,10 @@ import requests.exceptions
 from ..errors import DaemonUnavailable, PodcomposeError
 
 
-def connect(timeout: int = 120) -> docker.DockerClient:
+def connect(timeout: int = 120, max_pool_size: int = 10) -> docker.DockerClient:
     """A client for the daemon named by DOCKER_HOST (or the local socket)."""
     try:
-        client = docker.from_env(timeout=timeout)
+        client = docker.from_env(timeout=timeout, max_pool_size=max_pool_size)
         client.ping()
         return client
     except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as error:
