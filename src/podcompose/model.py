@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, replace
 from typing import Any, Iterable, Literal, Mapping
 
 from . import downward, kubelet, rules
@@ -121,7 +121,7 @@ class Container:
 
     def spec_hash(self) -> str:
         """A digest of this container's spec; each attempt is labelled with it (as the kubelet does)."""
-        return _digest(asdict(self))
+        return _digest(_hashed(self))
 
 @dataclass(frozen=True)
 class Pod:
@@ -169,20 +169,39 @@ class Pod:
 
     def spec_hash(self) -> str:
         """A digest of everything that shapes the pod's Docker objects."""
-        payload = asdict(replace(self, source=""))
-        payload.pop("uid")       # a new uid for the same spec changes nothing
-        text = json.dumps(payload, sort_keys=True, default=_json_default)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        payload = _hashed(replace(self, source=""))
+        payload.pop("uid", None)       # a new uid for the same spec changes nothing
+        return _digest(payload)
 
     def sandbox_hash(self) -> str:
         """A digest of what the pause container and the pod's initialization are made of.
 
         When it changes the whole pod is recreated; a change to one app container or sidecar
         only restarts that container (its own `Container.spec_hash`)."""
-        pod_level = asdict(replace(self, source="", labels=(), containers=(), init_containers=()))
-        pod_level.pop("uid")
+        pod_level = _hashed(replace(self, source="", labels=(), containers=(), init_containers=()))
+        pod_level.pop("uid", None)
         init = [c.spec_hash() for c in self.init_containers if c.role == "init"]
         return _digest({"pod": pod_level, "init": init})
+
+
+def _hashed(value: Any) -> Any:
+    """A model value as hash input, leaving out every field at its default: a podcompose that models a
+    new field (with its default) still gives a running pod the same hashes, so an upgrade restarts nothing."""
+    if hasattr(value, "__dataclass_fields__"):
+        out = {}
+        for f in value.__dataclass_fields__.values():
+            item = getattr(value, f.name)
+            if f.default is not MISSING and item == f.default:
+                continue
+            if f.default_factory is not MISSING and item == f.default_factory():
+                continue
+            out[f.name] = _hashed(item)
+        return out
+    if isinstance(value, (tuple, list)):
+        return [_hashed(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _hashed(v) for k, v in value.items()}
+    return value
 
 
 def _digest(payload: Any) -> str:

@@ -146,3 +146,22 @@ def test_probe_problems_for_validation() -> None:
         [(("periodSeconds",), "periodSeconds must be at least 1")]
     assert probe_problems("liveness", {"successThreshold": 2}) == \
         [(("successThreshold",), "successThreshold must be 1 for a liveness probe")]
+
+
+def test_fields_at_their_default_stay_out_of_the_hashes() -> None:
+    # a podcompose that models one more field (at its default) gives running pods the same hashes
+    from podcompose.model import _hashed
+
+    from textwrap import dedent
+
+    p = pods_from_documents(load_text(dedent("""
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: web}
+        spec:
+          containers:
+          - {name: app, image: busybox:1}
+        """), "pod.yaml"))[0]
+    hashed = _hashed(p.containers[0])
+    assert "liveness_probe" not in hashed and "lifecycle" not in hashed and hashed["name"] == "app"
+    assert "active_deadline_seconds" not in _hashed(p)
