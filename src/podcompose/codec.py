@@ -14,13 +14,16 @@ from functools import lru_cache
 from typing import Any, TypeVar, Union
 
 T = TypeVar("T")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2          # 2: dataclasses carry their type
 
 
 def to_data(value: Any) -> Any:
     """Plain JSON data for a model value."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        # the type travels along: members of a union (HTTPGetAction, TCPSocketAction, GRPCAction all hold
+        # a port) cannot be told apart by their fields
+        return {"$type": type(value).__name__} | {f.name: to_data(getattr(value, f.name))
+                                                   for f in dataclasses.fields(value)}
     if isinstance(value, bytes):
         return {"$b64": base64.b64encode(value).decode()}
     if isinstance(value, (tuple, list)):
@@ -47,6 +50,12 @@ def from_data(kind: Any, data: Any) -> Any:
         options = typing.get_args(kind)
         if data is None and type(None) in options:
             return None
+        named = data.get("$type") if isinstance(data, dict) else None
+        if named is not None:
+            for option in options:
+                if dataclasses.is_dataclass(option) and option.__name__ == named:
+                    return from_data(option, data)
+            raise TypeError(f"{named} is not one of {kind}")
         errors = []
         for option in (o for o in options if o is not type(None)):
             try:
@@ -71,6 +80,8 @@ def from_data(kind: Any, data: Any) -> Any:
     if dataclasses.is_dataclass(kind):
         if not isinstance(data, dict):
             raise TypeError(f"expected a mapping for {kind.__name__}")
+        if data.get("$type", kind.__name__) != kind.__name__:
+            raise TypeError(f"expected {kind.__name__}, got {data['$type']}")
         hints = _hints(kind)
         values = {f.name: from_data(hints[f.name], data[f.name])
                   for f in dataclasses.fields(kind) if f.name in data}
