@@ -721,10 +721,6 @@ def assert_eq(actual: Any, want: Any) -> None:
 EXPECTED_FAILURES: dict[str, str] = {
     "pods/emptydir-volume-mode.yaml":
         "emptyDir.mode (a new field) is not applied: /tmp is 777, not 1777 (no sticky bit)",
-    "pods/probe/grpc-liveness.yaml":
-        "livenessProbe.grpc: the node agent's probe of etcd reports \"HTTP probe failed with statuscode: 404\" "
-        "and restarts it after 3 failures (the normalised pod, `podcompose config`, keeps the grpc handler as "
-        "{port, service} without its kind); runtime/grpc_health.grpc_check itself answers SERVING on this etcd",
     "pods/security/security-context-5.yaml":
         "supplementalGroups' Merge policy: the groups the image's /etc/group gives the runAsUser's user "
         "(50000, group-defined-in-image) are not added; id shows groups=3000,4000",
