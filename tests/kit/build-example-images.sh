@@ -98,8 +98,11 @@ docker_build() {
 # A rebuilt image's previous version, once no name is left on it (and no container uses it).
 drop_if_untagged() {
     [[ -n $1 ]] || return 0
-    [[ $(docker image inspect -f '{{len .RepoTags}}' "$1" 2>/dev/null) == 0 ]] && docker rmi "$1" >/dev/null 2>&1
-    return 0
+    # `a && b` as the last command would end the script under set -e when b fails: it does when
+    # images built on the old one still exist (Docker refuses to remove a parent)
+    if [[ $(docker image inspect -f '{{len .RepoTags}}' "$1" 2>/dev/null) == 0 ]]; then
+        docker rmi "$1" >/dev/null 2>&1 || true
+    fi
 }
 
 ensure_base() {
