@@ -34,6 +34,7 @@ log = logging.getLogger("podcompose.agent")
 SAFETY_RESYNC_SECONDS = 60.0    # the kubelet's syncFrequency: a full pass even when nothing was heard
 RECONNECT_SECONDS = (0.5, 1, 2, 5)
 POD_WORKERS = 16
+WAKING_EVENTS = ("create", "start", "die", "oom", "destroy", "kill", "stop", "pause", "unpause", "rename")
 MIN_TIMER_SECONDS = 0.2         # the soonest a pod's own timer may come back
 MAX_ROUNDS = 20                 # syncs in a row of one pod before it waits a second
 
@@ -114,7 +115,10 @@ class Agent:
     def serve(self, client: docker.DockerClient) -> None:
         self.prober = ProbeManager.for_docker(client, on_result=self.wake.pod, wake=self.wake.nudge,
                                               sink=recording(self.emit), clock=self.clock)
-        stream = client.api.events(decode=True, filters={"label": [f"{naming.MANAGED}=true"]})
+        # what changes a decision: a container made, started, ended or gone, a desired state made or gone;
+        # not exec_create/exec_start/exec_die, which every exec probe causes
+        stream = client.api.events(decode=True, filters={"label": [f"{naming.MANAGED}=true"],
+                                                         "event": list(WAKING_EVENTS)})
         reader = threading.Thread(target=self._read_events, args=(stream,), daemon=True, name="events")
         reader.start()
         try:
