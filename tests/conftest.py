@@ -75,22 +75,31 @@ def labelled(pod: str) -> tuple[list[str], list[str]]:
     return containers, volumes
 
 
-def remove_labelled(pod: str) -> None:
-    # the desired state first: with it gone the node agent stops supervising (and recreating) the pod
-    desired = docker("volume", "ls", "-q", "--filter", f"label=io.podcompose.pod={pod}",
-                     "--filter", "label=io.podcompose.role=desired").split()
+def remove_by_label(label: str, after_desired=lambda: None) -> None:
+    """Everything podcompose made that carries `label` (key=value): the desired state first, since with
+    it gone the node agent stops supervising (and recreating) the pod; then containers, then volumes."""
+    def ids(*args: str) -> list[str]:
+        return docker(*args, "--filter", f"label={label}").split()
+    desired = ids("volume", "ls", "-q", "--filter", "label=io.podcompose.role=desired")
     if desired:
+        subprocess.run(["docker", "volume", "rm", "-f", *desired], capture_output=True)
+        after_desired()
+    containers = ids("ps", "-aq")
+    if containers:
+        subprocess.run(["docker", "rm", "-f", *containers], capture_output=True)
+    volumes = ids("volume", "ls", "-q")
+    if volumes:
+        subprocess.run(["docker", "volume", "rm", "-f", *volumes], capture_output=True)
+
+
+def remove_labelled(pod: str) -> None:
+    def wait_for_a_sync_under_way() -> None:
         from podcompose.agent.process import PodLock
 
-        subprocess.run(["docker", "volume", "rm", "-f", *desired], capture_output=True)
         lock = PodLock("default", pod)     # as `down` does: a sync under way finishes first
         lock.acquire(timeout=30)
         lock.release()
-    containers, volumes = labelled(pod)
-    if containers:
-        subprocess.run(["docker", "rm", "-f", *containers], capture_output=True)
-    if volumes:
-        subprocess.run(["docker", "volume", "rm", "-f", *volumes], capture_output=True)
+    remove_by_label(f"io.podcompose.pod={pod}", wait_for_a_sync_under_way)
     remove_staging(pod)
 
 

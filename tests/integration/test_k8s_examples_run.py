@@ -32,7 +32,7 @@ from typing import Any, Callable
 import pytest
 import yaml
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, remove_by_label, run_cli
 from tests.helpers import wait_until
 
 pytestmark = pytest.mark.docker
@@ -731,20 +731,7 @@ EXPECTED_FAILURES: dict[str, str] = {
 # Running them
 
 def remove_namespace(namespace: str) -> None:
-    def ids(kind: str, *filters: str) -> list[str]:
-        args = ["docker", kind, "ls", "-aq"] if kind == "container" else ["docker", kind, "ls", "-q"]
-        out = subprocess.run([*args, "--filter", f"label=io.podcompose.namespace={namespace}",
-                              *(x for f in filters for x in ("--filter", f))], capture_output=True, text=True)
-        return out.stdout.split()
-    desired = ids("volume", "label=io.podcompose.role=desired")
-    if desired:
-        subprocess.run(["docker", "volume", "rm", "-f", *desired], capture_output=True)
-    containers = ids("container")
-    if containers:
-        subprocess.run(["docker", "rm", "-f", *containers], capture_output=True)
-    volumes = ids("volume")
-    if volumes:
-        subprocess.run(["docker", "volume", "rm", "-f", *volumes], capture_output=True)
+    remove_by_label(f"io.podcompose.namespace={namespace}")
 
 
 def run_example(path: str) -> tuple[str | None, float]:

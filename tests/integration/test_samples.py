@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, remove_by_label, run_cli
 
 pytestmark = pytest.mark.docker
 
@@ -46,16 +46,7 @@ def namespace(kit: dict[str, str]) -> Iterator[str]:
     """A unique namespace keeps the sample's fixed pod name apart from any other run."""
     name = f"t-{uuid.uuid4().hex[:8]}"
     yield name
-    desired = subprocess.run(["docker", "volume", "ls", "-q", "--filter", f"label=io.podcompose.namespace={name}",
-                              "--filter", "label=io.podcompose.role=desired"], capture_output=True, text=True).stdout.split()
-    if desired:
-        subprocess.run(["docker", "volume", "rm", "-f", *desired], capture_output=True)
-        time.sleep(0.2)
-    containers, volumes = in_namespace(name)
-    if containers:
-        subprocess.run(["docker", "rm", "-f", *containers], capture_output=True)
-    if volumes:
-        subprocess.run(["docker", "volume", "rm", "-f", *volumes], capture_output=True)
+    remove_by_label(f"io.podcompose.namespace={name}")
 
 
 def fetch(url: str, timeout: float) -> tuple[int, str]:

@@ -17,7 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import docker
 import docker.errors
@@ -28,6 +28,7 @@ from ..errors import PodcomposeError
 from ..events import Event, EventSink
 from ..podstatus import PodStatus
 from ..runtime.builder import PodBuilder
+from ..runtime.client import container_pid
 from ..runtime.hooks import run_hook
 from . import labels, process, store
 
@@ -233,11 +234,7 @@ class PodSyncer:
     def _pid_of_sandbox(self, sandbox_id: str) -> int | None:
         if self.desired is not None and self.desired.pod.host_network:
             return None
-        try:
-            pid = (self.client.api.inspect_container(sandbox_id).get("State") or {}).get("Pid")
-        except docker.errors.APIError:
-            return None
-        return int(pid) if pid else None
+        return container_pid(self.client, sandbox_id)
 
     def _kill_all(self, kills: tuple[KillContainer, ...]) -> None:
         if len(kills) == 1:

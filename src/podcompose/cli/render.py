@@ -71,11 +71,16 @@ def _spec_data(pod: ObservedPod) -> list[dict[str, Any]]:
             for c in pod.containers]
 
 
-def _agent_record(pod: ObservedPod) -> dict[str, Any]:
-    """What the node agent last reported of the pod (empty when it does not supervise it)."""
+def _agent_records() -> dict[str, Any]:
+    """What the node agent last reported, by "namespace/pod" (read once per rendering)."""
     from ..agent import process
 
-    return process.read_status().get("pods", {}).get(f"{pod.namespace}/{pod.name}") or {}
+    return process.read_status().get("pods", {})
+
+
+def _agent_record(pod: ObservedPod, records: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the node agent last reported of the pod (empty when it does not supervise it)."""
+    return (_agent_records() if records is None else records).get(f"{pod.namespace}/{pod.name}") or {}
 
 
 def _status_of(record: dict[str, Any], name: str) -> dict[str, Any]:
@@ -85,8 +90,9 @@ def _status_of(record: dict[str, Any], name: str) -> dict[str, Any]:
 
 def pods_as_data(pods: list[ObservedPod]) -> list[dict[str, Any]]:
     found = []
+    records = _agent_records()
     for p in pods:
-        record = _agent_record(p)
+        record = _agent_record(p, records)
         containers = _container_data(p)
         for container in containers:
             status = _status_of(record, container["name"])
@@ -105,8 +111,9 @@ def pods_table(pods: list[ObservedPod]) -> tuple[list[str], list[list[str]]]:
     """kubectl's READY and STATUS for each pod (from the agent), then a row per container."""
     columns = ["NAMESPACE", "POD", "READY", "STATUS", "CONTAINER", "ROLE", "STATE", "EXIT", "RESTARTS", "IMAGE"]
     rows = []
+    records = _agent_records()
     for pod in pods:
-        record = _agent_record(pod)
+        record = _agent_record(pod, records)
         ready, status = record.get("ready_column") or "-", record.get("kubectl_status") or pod.phase
         for i, c in enumerate(pod.containers):
             first = i == 0

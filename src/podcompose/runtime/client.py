@@ -57,3 +57,12 @@ def docker_errors(doing: str) -> Iterator[None]:
         raise PodcomposeError(f"{doing}: {message}") from error
     except (requests.exceptions.ConnectionError, docker.errors.DockerException) as error:
         raise DaemonUnavailable(f"{doing}: lost the Docker daemon ({_short(error)})") from error
+
+
+def container_pid(client: docker.DockerClient, container_id: str) -> int | None:
+    """The host pid of a running container's first process (a pause container's: its netns), or None."""
+    try:
+        pid = (client.api.inspect_container(container_id).get("State") or {}).get("Pid")
+    except docker.errors.APIError:
+        return None
+    return int(pid) if pid else None

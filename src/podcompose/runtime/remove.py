@@ -14,7 +14,7 @@ from ..probes_model import HookHandler
 from ..state import ObservedContainer, ObservedPod
 from .hooks import run_hook
 from . import security, subpath
-from .client import docker_errors
+from .client import container_pid, docker_errors
 
 MIN_GRACE_SECONDS = 2
 
@@ -56,11 +56,7 @@ def _pause_pid(client: docker.DockerClient, pod: ObservedPod) -> int | None:
     pause = pod.pause
     if pause is None or not pause.running:
         return None
-    try:
-        pid = (client.api.inspect_container(pause.id).get("State") or {}).get("Pid")
-    except docker.errors.APIError:
-        return None
-    return int(pid) if pid else None
+    return container_pid(client, pause.id)
 
 
 def remove_staging(namespace: str, pod: str, sink: EventSink) -> None:
