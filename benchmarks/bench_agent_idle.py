@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.kit.images import ensure_images  # noqa: E402
+from installed import compile_package  # noqa: E402
 
 LOOP = "trap 'exit 0' TERM; while true; do sleep 1; done"
 
@@ -63,6 +64,7 @@ def main() -> None:
     parser.add_argument("--pods", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     options = parser.parse_args()
+    compile_package()
     images = ensure_images("busybox", "pause")
     env = os.environ | {"PODCOMPOSE_PAUSE_IMAGE": images["pause"]}
     from podcompose.agent import process

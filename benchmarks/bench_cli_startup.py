@@ -12,6 +12,8 @@ import subprocess
 import sys
 import time
 
+from installed import compile_package
+
 
 def median_seconds(command: list[str], runs: int) -> float:
     samples = []
@@ -26,6 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
     runs = parser.parse_args().runs
+    compile_package()
     baseline = median_seconds([sys.executable, "-c", "pass"], runs)
     print(f"{'command':<32} {'median s':>9} {'x baseline':>11}")
     print(f"{'python -c pass (baseline)':<32} {baseline:>9.3f} {1.0:>11.2f}")

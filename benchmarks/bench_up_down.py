@@ -4,7 +4,9 @@ Run (needs a Docker daemon and the kit images): python benchmarks/bench_up_down.
 The pod: a pause container, one init container, two app containers, one emptyDir.
 The baseline issues the equivalent `docker` commands in sequence (volume create,
 pause run, init run-and-wait, two joined runs, rm -f, volume rm), so the ratio is
-podcompose's overhead over doing it by hand. Target: at most 1.5x the baseline.
+podcompose's overhead over doing it by hand. Target: at most 1.22x the baseline (what `up -d`
++ `down` cost before the node agent). podcompose runs with its bytecode compiled, as pip installs it
+(benchmarks/installed.py).
 """
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.kit.images import ensure_images  # noqa: E402
+from installed import compile_package  # noqa: E402
 
+TARGET = 1.22
 LOOP = "trap 'exit 0' TERM; while true; do sleep 1; done"
 
 
@@ -78,6 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
+    compile_package()
     images = ensure_images("busybox", "pause")
     os.environ["PODCOMPOSE_PAUSE_IMAGE"] = images["pause"]
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,7 +92,7 @@ def main() -> None:
         ours = timed(lambda: podcompose(path), runs)
     print(f"{'what':<40} {'median s':>9} {'x baseline':>11}")
     print(f"{'raw docker CLI calls (baseline)':<40} {baseline:>9.2f} {1.0:>11.2f}")
-    verdict = "ok" if ours / baseline <= 1.5 else "OVER 1.5x"
+    verdict = "ok" if ours / baseline <= TARGET else f"OVER {TARGET}x"
     print(f"{'podcompose up -d + down':<40} {ours:>9.2f} {ours / baseline:>11.2f}  {verdict}")
 
 

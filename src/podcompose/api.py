@@ -198,6 +198,7 @@ def _bring_up(runtime: "Runtime", pod_plan: Plan, options: UpOptions, sink: Even
             if desired is None:
                 raise PodcomposeError(f"pod {pod.name}: its desired state could not be read back from Docker")
             result = bring_up(runtime.client, desired, sink)
+            apps_started = time.time()
             if result.create_error is not None:
                 container, message = result.create_error
                 raise PodFailed(message, pod=pod.name, container=container)
@@ -221,8 +222,8 @@ def _bring_up(runtime: "Runtime", pod_plan: Plan, options: UpOptions, sink: Even
     finally:
         lock.release()
     process.ensure_running()
-    completed = runtime.settle(pod, started) if options.detach else set()
-    _await_agent(pod, started)
+    _await_agent(pod, started)      # within the settle window when the agent runs already
+    completed = runtime.settle(pod, started, apps_started) if options.detach else set()
     for spec in pod.containers:
         if spec.name in completed:
             sink(Event("completed", pod=pod.name, container=spec.name, data={"exit_code": 0}))

@@ -12,16 +12,16 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Callable, Iterator, Literal
-
-import jsonschema
-from jsonschema import FormatChecker
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Literal
 
 from .errors import Problem, shown
 from .load import Document, FieldPath
 from . import rules
 from .quantity import is_quantity, parse_quantity
+
+if TYPE_CHECKING:       # jsonschema itself is imported only for a document the fast check refuses
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 
 UnknownFields = Literal["strict", "warn", "ignore"]
 
@@ -115,10 +115,6 @@ def _quantity_format(value: object) -> bool:
     return value is None or is_quantity(value)
 
 
-_FORMATS = FormatChecker(formats=())
-_FORMATS.checks("quantity")(_quantity_format)
-
-
 @lru_cache(maxsize=None)
 def _inlined(kind: str) -> dict[str, Any]:
     return _inline_refs(load_schema(kind))
@@ -127,9 +123,13 @@ def _inlined(kind: str) -> dict[str, Any]:
 @lru_cache(maxsize=None)
 def validator(kind: str) -> jsonschema.protocols.Validator:
     """The jsonschema validator of `kind`, built once per process."""
+    import jsonschema
+
+    formats = jsonschema.FormatChecker(formats=())
+    formats.checks("quantity")(_quantity_format)
     schema = _inlined(kind)
     cls = jsonschema.validators.validator_for(schema)
-    return cls(schema, format_checker=_FORMATS)  # type: ignore[no-any-return]
+    return cls(schema, format_checker=formats)  # type: ignore[no-any-return]
 
 
 @lru_cache(maxsize=None)
@@ -302,6 +302,8 @@ def _translate(document: Document, error: ValidationError,
     path: FieldPath = tuple(error.absolute_path)
     keyword = error.validator
     if keyword in ("oneOf", "anyOf") and error.context:
+        from jsonschema.exceptions import best_match
+
         yield from _translate(document, best_match(error.context), unknown_fields)
     elif keyword == "additionalProperties" and isinstance(error.instance, dict):
         yield from _unknown_fields(document, error, path, unknown_fields)

@@ -34,7 +34,8 @@ class FakeAPI:
         self.desired_exists = desired_exists
 
     def add(self, name: str, container: str, role: str, running: bool, attempt: int = 0) -> str:
-        container_id = f"id-{name}"
+        container_id = f"id-{name}" if f"id-{name}" not in {a["Id"] for a in self.by_name.values()} \
+            else f"id-{name}-{len(self.by_name)}"
         labels = naming.pod_labels("default", "web") | {naming.CONTAINER: container, naming.ROLE: role,
                                                          naming.ATTEMPT: str(attempt)}
         self.by_name[name] = {"Id": container_id, "Name": "/" + name, "Config": {"Labels": labels},
@@ -69,20 +70,24 @@ class FakeAPI:
         self.calls.append(("remove", container_id))
         self.by_name = {n: a for n, a in self.by_name.items() if a["Id"] != container_id}
 
+    fail = False
+
+    def create_container(self, image: str, name: str = "", labels: dict | None = None, **_: Any) -> dict:
+        if self.fail:
+            raise docker.errors.APIError("boom", explanation="no room for " + name)
+        labels = labels or {}
+        self.calls.append(("create", name))
+        return {"Id": self.add(name, labels[naming.CONTAINER], labels[naming.ROLE], True,
+                               int(labels.get(naming.ATTEMPT, "0")))}
+
+    def start(self, container_id: str) -> None:
+        self.calls.append(("start", next(n for n, a in self.by_name.items() if a["Id"] == container_id)))
+
 
 class FakeClient:
     def __init__(self, api: FakeAPI, fail: bool = False) -> None:
         self.api = api
-        self.fail = fail
-        self.containers = SimpleNamespace(create=self._create)
-
-    def _create(self, **args: Any) -> SimpleNamespace:
-        if self.fail:
-            raise docker.errors.APIError("boom", explanation="no room for " + args["name"])
-        self.api.calls.append(("create", args["name"]))
-        container_id = self.api.add(args["name"], args["labels"][naming.CONTAINER], args["labels"][naming.ROLE], True,
-                                    int(args["labels"].get(naming.ATTEMPT, "0")))
-        return SimpleNamespace(id=container_id, start=lambda: self.api.calls.append(("start", args["name"])))
+        api.fail = fail
 
 
 class Prober:

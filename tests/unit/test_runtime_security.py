@@ -325,25 +325,27 @@ class FakeAPI:
     def create_host_config(self, **kwargs) -> dict:
         return kwargs
 
-    def create_container(self, image: str, **kwargs) -> dict:
-        return {"Id": "helper"}     # the never-started helper that fills an emptyDir
+    def create_container(self, image: str, name: str | None = None, **kwargs) -> dict:
+        if name is None:
+            return {"Id": "helper"}     # the never-started helper that fills a volume
+        if name == self.fail_create:
+            raise docker.errors.APIError("boom", explanation="cannot create " + name)
+        self.created.append(dict(kwargs, name=name, image=image))
+        return {"Id": f"id-{name}"}
+
+    def start(self, container_id: str) -> None:
+        pass
 
 
 class FakeClient:
     def __init__(self, api: FakeAPI) -> None:
         self.api = api
         self.volumes = SimpleNamespace(create=self._create_volume)
-        self.containers = SimpleNamespace(create=self._create_container)
 
     def _create_volume(self, **args) -> SimpleNamespace:
         return SimpleNamespace(attrs={"Name": args["name"], "Labels": args["labels"],
                                       "Mountpoint": self.api.mountpoint})
 
-    def _create_container(self, **args) -> SimpleNamespace:
-        if args["name"] == self.api.fail_create:
-            raise docker.errors.APIError("boom", explanation="cannot create " + args["name"])
-        self.api.created.append(args)
-        return SimpleNamespace(id=f"id-{args['name']}", start=lambda: None)
 
 
 def test_an_id_prefix_is_not_a_name_and_a_regex_lookalike_is_not_this_pod(tmp_path: Path) -> None:
@@ -409,7 +411,7 @@ def test_rollback_removes_the_staging_mounts_of_a_pod_that_failed(tmp_path: Path
         build_first_two(client)
     cleanup(client, secret_pod_plan().pod, events.append)     # what up does when a start fails
     first = next(a for a in api.created if a["name"] == "web_first")
-    source = first["mounts"][0]["Source"]
+    source = first["host_config"]["Mounts"][0]["Source"]
     assert source == str(staging_root / "default" / "web" / "first" / "0")
     # the second container was staged, then failed to be created: both stagings went with the rollback
     assert mounted_under(staging_root) == [] and not (staging_root / "default" / "web").exists()

@@ -3,7 +3,9 @@
 `up` holds the pod's lock while it brings the pod up, so the background agent
 leaves the pod alone until then; the ordering rules (init containers one at a
 time, sidecars waiting for their startupProbe, then the app containers) are
-decide()'s, the same the agent applies afterwards. It ends once every app
+decide()'s, the same the agent applies afterwards. Between passes it sleeps
+until Docker reports a change of the pod, a probe result arrives or a deadline
+of decide's or the prober's comes (never a fixed poll). It ends once every app
 container has started (or ended), and reports what a user must hear about:
 an init container that failed, a container that could not be made.
 """
@@ -21,8 +23,9 @@ from ..podstatus import ContainerStatus, PodStatus
 from . import store
 from .prober import ProbeManager
 from .sync import PodSyncer, recording
+from .watch import PodWatch
 
-POLL_SECONDS = 0.1
+SAFETY_SECONDS = 1.0     # the longest wait without news (an event missed must not hang `up`)
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,9 @@ def _all_started(status: PodStatus) -> bool:
 def bring_up(client: docker.DockerClient, desired: store.Desired, sink: EventSink,
              clock: Callable[[], float] = time.time) -> BringUp:
     key = (desired.pod.namespace, desired.pod.name)
-    prober = ProbeManager.for_docker(client, sink=recording(sink), clock=clock)
+    watch = PodWatch(client, *key)
+    prober = ProbeManager.for_docker(client, sink=recording(sink), clock=clock, on_result=watch.notify,
+                                     wake=watch.notify)
     failures: dict[tuple[tuple[str, str], str], tuple[float, str]] = {}
     completed: set[str] = set()
     try:
@@ -74,8 +79,7 @@ def bring_up(client: docker.DockerClient, desired: store.Desired, sink: EventSin
             if error is not None:
                 return BringUp(status, create_error=error, container_ids=ids)
             wakes = [w for w in (actions.wake_at, prober.next_wake()) if w is not None]
-            pause = min([clock() + POLL_SECONDS, *wakes]) - clock()
-            if pause > 0:
-                time.sleep(pause)
+            watch.wait(min([clock() + SAFETY_SECONDS, *wakes]) - clock())
     finally:
         prober.close()
+        watch.close()

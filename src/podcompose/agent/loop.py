@@ -28,14 +28,15 @@ from ..events import Event
 from . import process, store
 from .prober import ProbeManager
 from .sync import PodKey, PodSyncer, forget_events, record_event, recording
+from .watch import WAKING_EVENTS
 
 log = logging.getLogger("podcompose.agent")
 
 SAFETY_RESYNC_SECONDS = 60.0    # the kubelet's syncFrequency: a full pass even when nothing was heard
 RECONNECT_SECONDS = (0.5, 1, 2, 5)
 POD_WORKERS = 16
-WAKING_EVENTS = ("create", "start", "die", "oom", "destroy", "kill", "stop", "pause", "unpause", "rename")
 MIN_TIMER_SECONDS = 0.2         # the soonest a pod's own timer may come back
+LOCK_WAIT_SECONDS = 30.0       # how long a worker waits for `up` to release a pod
 MAX_ROUNDS = 20                 # syncs in a row of one pod before it waits a second
 
 
@@ -115,8 +116,6 @@ class Agent:
     def serve(self, client: docker.DockerClient) -> None:
         self.prober = ProbeManager.for_docker(client, on_result=self.wake.pod, wake=self.wake.nudge,
                                               sink=recording(self.emit), clock=self.clock)
-        # what changes a decision: a container made, started, ended or gone, a desired state made or gone;
-        # not exec_create/exec_start/exec_die, which every exec probe causes
         stream = client.api.events(decode=True, filters={"label": [f"{naming.MANAGED}=true"],
                                                          "event": list(WAKING_EVENTS)})
         reader = threading.Thread(target=self._read_events, args=(stream,), daemon=True, name="events")
@@ -203,7 +202,9 @@ class Agent:
         while True:
             acted = False
             lock = process.PodLock(*key)
-            if not lock.acquire(blocking=False):     # `up` is bringing it up: its turn first
+            # `up` is bringing the pod up: its turn first, then this worker's at once (`ps` right after `up`
+            # shows the agent's view); a pod held longer is looked at again later
+            if not lock.acquire(timeout=LOCK_WAIT_SECONDS, cancel=self.stopping):
                 self.timers[key] = self.clock() + 0.5
                 with self.lock:
                     self.running.discard(key)

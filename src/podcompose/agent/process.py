@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,6 +27,7 @@ from typing import Any
 RUN_DIR_ENV = "PODCOMPOSE_RUN_DIR"
 DEFAULT_RUN_DIR = "/run/podcompose"
 START_TIMEOUT_SECONDS = 10.0
+LOCK_RETRY_SECONDS = 0.02
 
 
 def run_dir() -> Path:
@@ -193,7 +195,9 @@ class PodLock:
         self.path = run_dir() / "pods" / f"{naming.pod_prefix(namespace, pod)}.lock"
         self.fd: int | None = None
 
-    def acquire(self, blocking: bool = True, timeout: float = 60.0) -> bool:
+    def acquire(self, blocking: bool = True, timeout: float = 60.0,
+                cancel: threading.Event | None = None) -> bool:
+        """Take the lock; with `blocking`, wait for it up to `timeout` seconds or until `cancel` is set."""
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
         deadline = time.monotonic() + timeout
@@ -206,10 +210,10 @@ class PodLock:
                 if error.errno not in (errno.EAGAIN, errno.EACCES):
                     os.close(fd)
                     raise
-            if not blocking or time.monotonic() >= deadline:
+            if not blocking or time.monotonic() >= deadline or (cancel is not None and cancel.is_set()):
                 os.close(fd)
                 return False
-            time.sleep(0.05)
+            time.sleep(LOCK_RETRY_SECONDS)
 
     def release(self) -> None:
         if self.fd is not None:

@@ -22,6 +22,7 @@ import docker.errors
 from .. import codec, naming
 from ..errors import PodcomposeError
 from ..model import Pod
+from ..runtime import localfs
 from ..runtime.ownership import check_volume_name
 
 ROLE_DESIRED = "desired"
@@ -67,7 +68,7 @@ def save(client: docker.DockerClient, desired: DesiredPod, spec_hash: str) -> st
     if existing is not None:
         client.api.remove_volume(name, force=True)
     created = client.api.create_volume(name=name, driver="local", labels=_labels(pod, spec_hash))
-    if _write_below(created.get("Mountpoint", ""), codec.dumps(desired)):
+    if localfs.write_new_file(created.get("Mountpoint", ""), FILE, codec.dumps(desired)):
         return name
     helper = client.api.create_container(
         desired.pause_image, labels=naming.pod_labels(pod.namespace, pod.name) | {naming.ROLE: "helper"},
@@ -78,25 +79,6 @@ def save(client: docker.DockerClient, desired: DesiredPod, spec_hash: str) -> st
     finally:
         client.api.remove_container(helper["Id"], force=True)
     return name
-
-
-def _write_below(root: str, payload: bytes) -> bool:
-    """Write pod.json straight into the new volume (root beside the daemon, as the agent that reads it);
-    False when its mountpoint is not on this machine (a helper container writes it then)."""
-    try:
-        directory = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    except OSError:
-        return False
-    try:
-        os.fchmod(directory, 0o700)
-        fd = os.open(FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600, dir_fd=directory)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        return True
-    except OSError:
-        return False
-    finally:
-        os.close(directory)
 
 
 @dataclass(frozen=True)

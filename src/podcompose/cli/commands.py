@@ -20,10 +20,19 @@ if TYPE_CHECKING:
     from ..runtime import Runtime
 
 
+_connections: dict[str, "Runtime"] = {}
+
+
 def _runtime(revive_agent: bool = False) -> "Runtime":
+    """The Docker connection of this command (one per daemon and process: each connect is a ping)."""
+    import os
+
     from ..runtime import Runtime
 
-    runtime = Runtime()
+    daemon = os.environ.get("DOCKER_HOST", "")
+    runtime = _connections.get(daemon)
+    if runtime is None:
+        runtime = _connections[daemon] = Runtime()
     if revive_agent:
         api.revive_agent(runtime)
     return runtime

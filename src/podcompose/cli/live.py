@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
-
-from rich.live import Live
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Iterator
 
 from ..events import Event, EventSink
 from ..model import Pod
 from .ui import UI
+
+if TYPE_CHECKING:     # rich only draws on a terminal (see ui.py)
+    from rich.table import Table
+    from rich.text import Text
 
 STYLES = {"pending": "dim", "pulling": "yellow", "created": "cyan", "started": "cyan", "running": "green",
           "completed": "green", "failed": "red bold", "removed": "dim", "up to date": "green"}
@@ -34,7 +34,7 @@ class LiveUp:
             for container in pod.all_containers:
                 self.rows[(pod.name, container.name)] = "pending"
         self.pulls: dict[str, dict[str, tuple[int, int]]] = {}
-        self.messages: list[Text] = []
+        self.messages: list["Text"] = []
 
     def handle(self, event: Event) -> None:
         key = (event.pod, event.container)
@@ -55,13 +55,18 @@ class LiveUp:
                 if row[0] == event.pod and state not in ("completed", "running", "pending"):
                     self.rows[row] = "removed"
         elif event.kind in ("warning", "image-local"):
+            from rich.text import Text
+
             self.messages.append(Text("warning: ", style="yellow bold") + Text(event.message))
 
     def fail(self, pod: str, container: str) -> None:
         if (pod, container) in self.rows:
             self.rows[(pod, container)] = "failed"
 
-    def render(self) -> Table:
+    def render(self) -> "Table":
+        from rich.table import Table
+        from rich.text import Text
+
         table = Table(box=None, show_header=False, pad_edge=False)
         table.add_column("pod")
         table.add_column("container")
@@ -84,6 +89,8 @@ def live_up(ui: UI, pods: list[Pod]) -> Iterator[tuple[EventSink, LiveUp]]:
     if ui.plain:
         yield ui.event, LiveUp(pods)
         return
+    from rich.live import Live
+
     view = LiveUp(pods)
     with Live(view.render(), console=ui.err, refresh_per_second=8, transient=False) as live:
         def sink(event: Event) -> None:

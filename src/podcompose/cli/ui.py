@@ -1,17 +1,19 @@
-"""Rendering: rich on a terminal, plain lines when piped or NO_COLOR is set."""
+"""Rendering: rich on a terminal, plain lines when piped or NO_COLOR is set.
+
+rich is imported only for a terminal: piped output (scripts, CI) never pays for it.
+"""
 from __future__ import annotations
 
 import json
 import os
 import sys
-from typing import Any, TextIO
-
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .. import redact
 from ..events import Event
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 PREFIX_COLOURS = ("cyan", "magenta", "green", "yellow", "blue", "bright_red", "bright_cyan", "bright_magenta")
 
@@ -26,30 +28,60 @@ class UI:
     def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
         self.out_stream = out or sys.stdout
         self.err_stream = err or sys.stderr
-        plain = is_plain(self.out_stream)
-        self.plain = plain
-        self.out = Console(file=self.out_stream, no_color=plain, highlight=False, soft_wrap=True,
-                           force_terminal=False if plain else None, color_system=None if plain else "auto")
-        err_plain = is_plain(self.err_stream)
-        self.err = Console(file=self.err_stream, no_color=err_plain, highlight=False, soft_wrap=True,
-                           force_terminal=False if err_plain else None, color_system=None if err_plain else "auto")
+        self.plain = is_plain(self.out_stream)
+        self.err_plain = is_plain(self.err_stream)
+        self._consoles: dict[str, "Console"] = {}
         self._colours: dict[str, str] = {}
         self._pull_shown: set[str] = set()
 
+    def _console(self, which: str) -> "Console":
+        if which not in self._consoles:
+            from rich.console import Console
+
+            stream, plain = (self.out_stream, self.plain) if which == "out" else (self.err_stream, self.err_plain)
+            self._consoles[which] = Console(file=stream, no_color=plain, highlight=False, soft_wrap=True,
+                                            force_terminal=False if plain else None,
+                                            color_system=None if plain else "auto")
+        return self._consoles[which]
+
+    @property
+    def out(self) -> "Console":
+        return self._console("out")
+
+    @property
+    def err(self) -> "Console":
+        return self._console("err")
+
+    def _write(self, stream: TextIO, text: str) -> None:
+        stream.write(text + "\n")
+        stream.flush()
+
+    def _styled(self, which: str, parts: list[tuple[str, str]]) -> None:
+        """Print (text, style) parts as one line: styled on a terminal, the bare text when plain."""
+        if (self.plain if which == "out" else self.err_plain):
+            self._write(self.out_stream if which == "out" else self.err_stream, "".join(t for t, _ in parts))
+            return
+        from rich.text import Text
+
+        line = Text()
+        for text, style in parts:
+            line.append(text, style=style or None)
+        self._console(which).print(line)
+
     # messages -----------------------------------------------------------------
     def info(self, message: str) -> None:
-        self.err.print(Text(redact.text(message)))
+        self._styled("err", [(redact.text(message), "")])
 
     def warn(self, message: str) -> None:
-        self.err.print(Text("warning: ", style="yellow bold") + Text(redact.text(message)))
+        self._styled("err", [("warning: ", "yellow bold"), (redact.text(message), "")])
 
     def error(self, message: str, detail: str = "") -> None:
-        self.err.print(Text("error: ", style="red bold") + Text(redact.text(message)))
+        self._styled("err", [("error: ", "red bold"), (redact.text(message), "")])
         if detail:
-            self.err.print(Text(redact.text(detail), style="dim"))
+            self._styled("err", [(redact.text(detail), "dim")])
 
     def print(self, text: str) -> None:
-        self.out.print(Text(redact.text(text)))
+        self._styled("out", [(redact.text(text), "")])
 
     def data(self, value: Any, fmt: str) -> None:
         """Machine-readable output: never styled, never wrapped."""
@@ -70,6 +102,8 @@ class UI:
                 self.out_stream.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
             self.out_stream.flush()
             return
+        from rich.table import Table
+
         table = Table(box=None, header_style="bold", pad_edge=False)
         for column in columns:
             table.add_column(column)
@@ -114,8 +148,4 @@ class UI:
             self.out_stream.write(line + "\n")
             self.out_stream.flush()
             return
-        if self.plain:
-            self.out_stream.write(f"{container.ljust(width)} | {line}\n")
-            self.out_stream.flush()
-            return
-        self.out.print(Text(f"{container.ljust(width)} | ", style=self.colour(container)) + Text(line))
+        self._styled("out", [(f"{container.ljust(width)} | ", self.colour(container)), (line, "")])

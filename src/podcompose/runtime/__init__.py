@@ -42,8 +42,8 @@ class Runtime:
         """Images, volumes and the pause container of the plan; the pause image used."""
         return execute(self.client, plan, sink, keep_on_failure=keep_on_failure, sandbox_labels=sandbox_labels)
 
-    def settle(self, pod: Pod, since: float) -> set[str]:
-        return settle(self.client, pod, since)
+    def settle(self, pod: Pod, since: float, started: float) -> set[str]:
+        return settle(self.client, pod, since, started)
 
     def cleanup(self, pod: Pod, sink: EventSink = ignore) -> None:
         cleanup(self.client, pod, sink)

@@ -20,7 +20,7 @@ from .. import downward, naming, translate
 from ..errors import PodcomposeError
 from ..events import Event, EventSink
 from ..model import Container, Pod, Volume
-from . import hostpath, ownership, security, subpath
+from . import hostpath, localfs, ownership, security, subpath
 from .client import docker_errors
 
 VOLUME_SUBPATH_API = "1.45"   # Docker 26: VolumeOptions.Subpath, opened by the engine without following links
@@ -172,7 +172,7 @@ class PodBuilder:
                     self.pending_fills.append((volume.name, archive))
             else:
                 archive = translate.volume_archive(volume)
-                if archive is not None:
+                if archive is not None and not localfs.set_root(created.attrs.get("Mountpoint", ""), archive):
                     self.populate(name, archive)
         self.sink(Event("volume-created", pod=self.pod.name, message=volume.name))
 
@@ -222,12 +222,12 @@ class PodBuilder:
         with docker_errors(f"starting the pause container of pod {self.pod.name}"):
             self.check_name_free(args["name"])
             self.created_anything = True
-            container = self.client.containers.create(**args)
-            container.start()
-            security.write_pod_files(self.client, self.pod, container.id)
-        self.fill_tmpfs(container.id)
+            container_id = create_container(self.client, args)
+            self.client.api.start(container_id)
+            security.write_pod_files(self.client, self.pod, container_id)
+        self.fill_tmpfs(container_id)
         self.sink(Event("started", pod=self.pod.name, container=naming.PAUSE_CONTAINER))
-        return str(container.id)
+        return container_id
 
     def mount_problem(self, spec: Container, index: int, text: str) -> MountRefused:
         sub_path = spec.volume_mounts[index].sub_path
@@ -284,11 +284,19 @@ class PodBuilder:
             security.check_non_root(self.client, self.pod, spec)
             security.load_profiles(self.pod, spec, args)
             security.add_termination_log(self.pod, spec, args)
-            container = self.client.containers.create(**args)
+            container_id = create_container(self.client, args)
             self.sink(Event("created", pod=self.pod.name, container=spec.name))
-            container.start()
+            self.client.api.start(container_id)
         self.sink(Event("started", pod=self.pod.name, container=spec.name, data={"role": spec.role}))
-        return str(container.id)
+        return container_id
+
+
+def create_container(client: docker.DockerClient, args: Mapping[str, Any]) -> str:
+    """`client.containers.create(**args)` without the inspect it adds; the new container's id."""
+    from docker.models.containers import _create_container_args
+
+    create_kwargs = _create_container_args(dict(args) | {"version": client.api.api_version})
+    return str(client.api.create_container(**create_kwargs)["Id"])
 
 
 def _uses_runtime_values(spec: Container) -> bool:

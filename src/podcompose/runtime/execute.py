@@ -108,13 +108,12 @@ def execute(client: docker.DockerClient, plan: Plan, sink: EventSink, *, keep_on
     return executor.pause_image
 
 
-def settle(client: docker.DockerClient, pod: Pod, since: float) -> set[str]:
-    """The containers that ended with exit 0 right after they started; ContainerFailed for a non-zero exit.
-
-    The pod is kept either way (the agent restarts or records them)."""
+def settle(client: docker.DockerClient, pod: Pod, since: float, started: float) -> set[str]:
+    """The containers that ended with exit 0 right after they started (by `started` + SETTLE_SECONDS, unix
+    seconds); ContainerFailed for a non-zero exit. The pod is kept either way (the agent restarts or records them)."""
     observed = observe(client, pod.namespace, pod.name).find(pod.namespace, pod.name)
     containers = observed.by_role("sidecar", "app") if observed else []
-    ended = {run.container: run for run in watch_ended_runs(client, containers, since, SETTLE_SECONDS)}
+    ended = {run.container: run for run in watch_ended_runs(client, containers, since, started + SETTLE_SECONDS)}
     failures = [run for run in ended.values() if run.failed]
     if failures:
         first = failures[0]

@@ -74,7 +74,7 @@ def ended_runs(client: docker.DockerClient, containers: list[ObservedContainer],
 
 
 def watch(client: docker.DockerClient, containers: list[ObservedContainer], since: float,
-          seconds: float) -> list[EndedRun]:
-    """Wait `seconds` from now, then what ended since `since`."""
-    time.sleep(max(0.0, seconds))
+          until: float) -> list[EndedRun]:
+    """Wait until `until` (unix seconds), then what ended since `since`."""
+    time.sleep(max(0.0, until - time.time()))
     return ended_runs(client, containers, since, time.time())
