@@ -759,7 +759,7 @@ def _stateful_builders(document: Document, namespace: str, objects: _Objects, ov
     """A builder per StatefulSet pod, with the identity and claims the StatefulSet controller gives it."""
     set_spec = document.data.get("spec") or {}
     template = set_spec.get("template") or {}
-    builders = []
+    builders: list[tuple[_PodBuilder, Mapping[str, Any], Mapping[str, Any]]] = []
     for ordinal in _stateful_ordinals(document):
         metadata, spec = workloads.stateful_identity(document.name, set_spec, ordinal, template.get("metadata") or {},
                                                      template.get("spec") or {})
