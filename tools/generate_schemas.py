@@ -49,6 +49,9 @@ KINDS: dict[str, tuple[str, str]] = {
     "PersistentVolumeClaim": ("persistentvolumeclaim-v1", "persistentvolumeclaim.json"),
     "Deployment": ("deployment-apps-v1", "deployment.json"),
     "Job": ("job-batch-v1", "job.json"),
+    "ReplicaSet": ("replicaset-apps-v1", "replicaset.json"),
+    "StatefulSet": ("statefulset-apps-v1", "statefulset.json"),
+    "DaemonSet": ("daemonset-apps-v1", "daemonset.json"),
 }
 
 QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"

@@ -1,6 +1,6 @@
 """The Pod model: frozen dataclasses with Kubernetes defaults applied.
 
-`pods_from_documents` turns validated manifests (Pod, Deployment, Job) into
+`pods_from_documents` turns validated manifests (Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet, Job) into
 `Pod` objects. Everything here is pure: no I/O, no Docker.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 from dataclasses import MISSING, dataclass, field, replace
 from typing import Any, Iterable, Literal, Mapping
 
-from . import downward, kubelet, rules
+from . import downward, kubelet, rules, workloads
 from .errors import ManifestError, Problem
 from .expand import expand, referenced
 from .load import Document
@@ -718,7 +718,8 @@ def pods_from_documents(documents: list[Document], *, namespace: str | None = No
                         image_overrides: Mapping[str, str] | None = None) -> list[Pod]:
     """Every runnable pod in `documents` (validated before), defaults applied.
 
-    A Deployment yields `replicas` pods named `<name>-<i>`; a Job yields one.
+    A Deployment or ReplicaSet yields `replicas` pods named `<name>-<i>`, a StatefulSet `<name>-<ordinal>`;
+    a DaemonSet or Job yields one (podcompose.workloads).
     """
     objects = _collect_objects(documents, namespace)
     overrides = dict(image_overrides or {})
@@ -730,7 +731,9 @@ def pods_from_documents(documents: list[Document], *, namespace: str | None = No
         if document.kind == "Pod":
             builders = [(_PodBuilder(document, ("spec",), document.name, ns, objects, overrides),
                          data.get("spec") or {}, data.get("metadata") or {})]
-        elif document.kind in ("Deployment", "Job"):
+        elif document.kind == "StatefulSet":
+            builders = _stateful_builders(document, ns, objects, overrides)
+        elif document.kind in _TEMPLATE_KINDS:
             template = (data.get("spec") or {}).get("template") or {}
             spec = dict(template.get("spec") or {})
             if document.kind == "Job":
@@ -746,6 +749,32 @@ def pods_from_documents(documents: list[Document], *, namespace: str | None = No
     if problems:
         raise ManifestError(_unique(problems))
     return pods
+
+
+_TEMPLATE_KINDS = ("Deployment", "ReplicaSet", "DaemonSet", "Job")
+
+
+def _stateful_builders(document: Document, namespace: str, objects: _Objects, overrides: Mapping[str, str]
+                       ) -> list[tuple[_PodBuilder, Mapping[str, Any], Mapping[str, Any]]]:
+    """A builder per StatefulSet pod, with the identity and claims the StatefulSet controller gives it."""
+    set_spec = document.data.get("spec") or {}
+    template = set_spec.get("template") or {}
+    builders: list[tuple[_PodBuilder, Mapping[str, Any], Mapping[str, Any]]] = []
+    for ordinal in _stateful_ordinals(document):
+        metadata, spec = workloads.stateful_identity(document.name, set_spec, ordinal, template.get("metadata") or {},
+                                                     template.get("spec") or {})
+        for template_name in workloads.claim_template_names(set_spec):
+            # the controller makes the claim: it is declared, not made on first use
+            objects.claims.add((namespace, workloads.claim_name(template_name, document.name, ordinal)))
+        name = workloads.stateful_pod_name(document.name, ordinal)
+        builders.append((_PodBuilder(document, ("spec", "template", "spec"), name, namespace, objects, overrides),
+                         spec, metadata))
+    return builders
+
+
+def _stateful_ordinals(document: Document) -> range:
+    start = workloads.ordinal_start(document.data.get("spec") or {})
+    return range(start, start + _replicas(document))
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
@@ -778,14 +807,19 @@ def pod_names(documents: list[Document], namespace: str | None = None) -> list[t
             names.append((ns, document.name))
         elif document.kind == "Job":
             names.append((ns, document.name))
-        elif document.kind == "Deployment":
+        elif document.kind == "DaemonSet":
+            names.append((ns, workloads.daemon_pod_name(document.name)))
+        elif document.kind in ("Deployment", "ReplicaSet"):
             replicas = _replicas(document)
-            names.extend((ns, f"{document.name}-{i}") for i in range(replicas))
+            names.extend((ns, workloads.replica_pod_name(document.name, i)) for i in range(replicas))
+        elif document.kind == "StatefulSet":
+            names.extend((ns, workloads.stateful_pod_name(document.name, o)) for o in _stateful_ordinals(document))
     return names
 
 
 def _replicas(document: Document) -> int:
-    """A Deployment's replicas (1 when unset); a located ManifestError beyond podcompose's limit.
+    """A Deployment's, ReplicaSet's or StatefulSet's replicas (1 when unset); a located ManifestError beyond
+    podcompose's limit.
 
     `down -f` names pods from files it does not validate: `replicas: 100000000`
     must fail here, not build a hundred million names.

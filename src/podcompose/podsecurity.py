@@ -35,6 +35,9 @@ POD_SPEC_PATHS: dict[str, tuple[FieldPath, FieldPath]] = {   # kind -> (spec pat
     "Pod": (("spec",), ("metadata",)),
     "Deployment": (("spec", "template", "spec"), ("spec", "template", "metadata")),
     "Job": (("spec", "template", "spec"), ("spec", "template", "metadata")),
+    "ReplicaSet": (("spec", "template", "spec"), ("spec", "template", "metadata")),
+    "StatefulSet": (("spec", "template", "spec"), ("spec", "template", "metadata")),
+    "DaemonSet": (("spec", "template", "spec"), ("spec", "template", "metadata")),
 }
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 

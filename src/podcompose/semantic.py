@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from . import downward, rules
 from .errors import Problem, Severity, shown
@@ -134,8 +134,10 @@ class _Context:
 
 
 def check_pod_spec(document: Document, base: FieldPath, objects: ObjectIndex,
-                   namespace: str | None) -> list[Problem]:
-    """Every semantic problem of the pod spec at `base` in `document`."""
+                   namespace: str | None, claim_volumes: Mapping[str, FieldPath] | None = None) -> list[Problem]:
+    """Every semantic problem of the pod spec at `base` in `document`.
+
+    `claim_volumes`: the volumes a StatefulSet adds from its volumeClaimTemplates (name -> where defined)."""
     spec = document.data
     for part in base:
         spec = spec.get(part) if isinstance(spec, dict) else None
@@ -144,7 +146,7 @@ def check_pod_spec(document: Document, base: FieldPath, objects: ObjectIndex,
     ctx = _Context(document, base, spec, objects, namespace)
     containers = _containers(ctx)
     _check_pod_fields(ctx)
-    volumes = _check_volumes(ctx)
+    volumes = {**_check_volumes(ctx), **(claim_volumes or {})}
     _check_container_names(ctx, containers)
     host_ports: dict[tuple[int, str, str], FieldPath] = {}
     port_names: dict[str, FieldPath] = {}

@@ -8,7 +8,8 @@ Each row names a field with a glob-ish path and one of three statuses:
 - ``unsupported``: podcompose does not implement it yet (a warning says so).
 
 To flip a field, edit its one line. Pod rows start with ``spec.`` and apply to
-a Pod's spec and to ``spec.template.spec`` of a Deployment or Job. A row under
+a Pod's spec and to ``spec.template.spec`` of a Deployment, ReplicaSet, StatefulSet,
+DaemonSet or Job. A row under
 ``spec.containers[*]`` also covers ``spec.initContainers[*]`` unless an
 ``spec.initContainers[*]...`` row says otherwise.
 
@@ -34,6 +35,10 @@ DEFAULT_UNSUPPORTED_REASON = "podcompose does not implement it yet"
 
 NO_SCHEDULER = "no meaning on a single Docker host (no scheduler)"
 NO_API_SERVER = "no meaning without an API server"
+# The controllers' own behaviour over time (scaling, rollouts, ordering, readiness gating) is a later issue:
+NO_CONTROLLER = ("no controller loop yet: `up` makes every pod at once and recreates a changed one; "
+                 "rollouts, ordering and readiness gating are planned with controller support")
+NO_HISTORY = "no ControllerRevision history without an API server"
 
 
 @dataclass(frozen=True)
@@ -223,6 +228,37 @@ WORKLOAD_FIELDS: dict[str, tuple[Field, ...]] = {
         I("spec.progressDeadlineSeconds", "no rollouts on one host"),
         U("spec.paused", default=False),
     ),
+    "ReplicaSet": (
+        S("spec.selector"),
+        S("spec.template"),
+        S("spec.replicas", "pods <name>-0 .. <name>-<replicas-1> (a cluster adds random suffixes; podcompose needs "
+          "names a second up and down -f find again)"),
+        U("spec.minReadySeconds", NO_CONTROLLER, default=0),
+    ),
+    "StatefulSet": (
+        S("spec.selector"),
+        S("spec.template", "each pod gets hostname <name>-<ordinal> and the labels "
+          "statefulset.kubernetes.io/pod-name and apps.kubernetes.io/pod-index"),
+        S("spec.replicas", "pods <name>-<ordinal>, started together"),
+        S("spec.ordinals"),
+        S("spec.serviceName", "the pods' subdomain; no headless Service publishes their names"),
+        S("spec.volumeClaimTemplates", "per pod, claim <template>-<name>-<ordinal>: a named Docker volume kept "
+          "after down (down --volumes removes it); size and class are not applied"),
+        U("spec.podManagementPolicy", NO_CONTROLLER + " (the pods start together, as with Parallel)",
+          default="OrderedReady"),
+        U("spec.updateStrategy", NO_CONTROLLER, default={"type": "RollingUpdate"}),
+        U("spec.minReadySeconds", NO_CONTROLLER, default=0),
+        U("spec.persistentVolumeClaimRetentionPolicy", NO_CONTROLLER + " (claims are retained: down --volumes "
+          "removes them)", default={"whenDeleted": "Retain", "whenScaled": "Retain"}),
+        I("spec.revisionHistoryLimit", NO_HISTORY),
+    ),
+    "DaemonSet": (
+        S("spec.selector"),
+        S("spec.template", "one Docker host is one node: one pod, named after the DaemonSet"),
+        U("spec.updateStrategy", NO_CONTROLLER, default={"type": "RollingUpdate"}),
+        U("spec.minReadySeconds", NO_CONTROLLER, default=0),
+        I("spec.revisionHistoryLimit", NO_HISTORY),
+    ),
     "Job": (
         S("spec.template"),
         I("spec.selector", "the pod is found by podcompose's own labels"),
@@ -335,7 +371,8 @@ def markdown_table() -> str:
     for kind, fields in WORKLOAD_FIELDS.items():
         lines += [_row(f"{kind} {f.path}", f) for f in fields]
     lines.append("")
-    lines.append("Pod rows apply to a Pod's `spec` and to the `spec.template.spec` of a Deployment or Job; "
+    lines.append("Pod rows apply to a Pod's `spec` and to the `spec.template.spec` of a Deployment, ReplicaSet, "
+                 "StatefulSet, DaemonSet or Job; "
                  "`spec.containers[*]` rows also cover init containers. A field not listed is not supported "
                  "yet: podcompose warns when a manifest uses it.")
     return "\n".join(lines) + "\n"

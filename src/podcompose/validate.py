@@ -17,16 +17,16 @@ import base64
 import binascii
 from typing import Any, Callable, Iterable, Iterator
 
-from . import rules, schema, semantic, support
+from . import rules, schema, semantic, support, workloads
 from .errors import Location, ManifestError, Problem, Severity, shown
 from .load import Document, FieldPath, format_path
 from .schema import UnknownFields
 
-RUNNABLE_KINDS = frozenset({"Pod", "Deployment", "Job"})
+RUNNABLE_KINDS = frozenset({"Pod", "Job"}) | workloads.APPS_KINDS
 OBJECT_KINDS = frozenset({"ConfigMap", "Secret", "PersistentVolumeClaim"})
 HANDLED_KINDS = RUNNABLE_KINDS | OBJECT_KINDS
 POD_SPEC_PATHS: dict[str, FieldPath] = {
-    "Pod": ("spec",), "Deployment": ("spec", "template", "spec"), "Job": ("spec", "template", "spec"),
+    "Pod": ("spec",), **{kind: ("spec", "template", "spec") for kind in sorted(RUNNABLE_KINDS - {"Pod"})},
 }
 DEFAULT_NAMESPACE = "default"
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
@@ -184,7 +184,7 @@ def _namespace(document: Document) -> str | None:
     return namespace if isinstance(namespace, str) and namespace else None
 
 
-# --- pods, Deployments and Jobs ---------------------------------------------------------
+# --- pods and the controllers' pod templates ---------------------------------------------
 
 def _check_workload(document: Document, kind: str, objects: semantic.ObjectIndex,
                     unknown: frozenset[FieldPath]) -> list[Problem]:
@@ -192,14 +192,19 @@ def _check_workload(document: Document, kind: str, objects: semantic.ObjectIndex
     problems: list[Problem] = []
     if not isinstance(_get(document.data, spec_path), dict):
         missing = _first_missing(document.data, spec_path)
-        if missing is not None and missing != ("spec", "template"):  # the schema requires a template
+        # the schema requires a template, except a ReplicaSet's (whose empty template the API server refuses)
+        if missing is not None and (missing != ("spec", "template") or kind == "ReplicaSet"):
             problems.append(document.problem(missing, "required field is missing", key=True))
         return problems
+    claim_volumes: dict[str, FieldPath] = {}
     if kind != "Pod":
         problems += _check_metadata(document, ("spec", "template", "metadata"), top=False)
         problems += _check_controller(document, kind)
         problems += _support_problems(document, ("spec",), kind, unknown)
-    problems += semantic.check_pod_spec(document, spec_path, objects, _namespace(document))
+    if kind == "StatefulSet":
+        claim_problems, claim_volumes = _check_claim_templates(document)
+        problems += claim_problems + _check_stateful_names(document)
+    problems += semantic.check_pod_spec(document, spec_path, objects, _namespace(document), claim_volumes)
     reported = frozenset(p.path for p in problems if p.severity == "error")
     problems += _support_problems(document, spec_path, "", unknown, reported)
     return problems
@@ -243,13 +248,85 @@ def _check_controller(document: Document, kind: str) -> list[Problem]:
         return []
     problems = []
     if restart not in (None, "Always"):
-        problems.append(document.problem(path, "a Deployment's pods must use restartPolicy Always"))
+        problems.append(document.problem(path, f"a {kind}'s pods must use restartPolicy Always"))
+    deadline = ("spec", "template", "spec", "activeDeadlineSeconds")
+    if _get(document.data, deadline) is not None:
+        problems.append(document.problem(deadline, f"activeDeadlineSeconds is not allowed in a {kind}'s pods: "
+                                                   "they run until the controller removes them", key=True))
     replicas = _get(document.data, ("spec", "replicas"))
     message = None if rules.integer_range_error(replicas, "int32") else rules.replicas_error(replicas)
     if message:
         problems.append(document.problem(("spec", "replicas"), message))
+    for field in (("spec", "minReadySeconds"), ("spec", "revisionHistoryLimit"), ("spec", "ordinals", "start")):
+        problems += _check_non_negative(document, field)
     problems += _check_selector(document)
     return problems
+
+
+def _check_non_negative(document: Document, path: FieldPath) -> list[Problem]:
+    value = _get(document.data, path)
+    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+        return [document.problem(path, f"{value} is negative: must be at least 0")]
+    return []
+
+
+def _check_claim_templates(document: Document) -> tuple[list[Problem], dict[str, FieldPath]]:
+    """Problems of a StatefulSet's volumeClaimTemplates, and the pod volume each one becomes (name -> path).
+
+    The API server checks none of this; the StatefulSet controller then makes claim
+    `<template>-<set>-<ordinal>` and a pod volume named after the template, which must be valid names.
+    A template named like a template volume replaces that volume (updateStorage), and of two templates of one
+    name the last one counts: both are accepted, so they are warnings."""
+    problems: list[Problem] = []
+    found: dict[str, FieldPath] = {}
+    volumes = {v.get("name"): ("spec", "template", "spec", "volumes", i)
+               for i, v in enumerate(_get(document.data, ("spec", "template", "spec", "volumes")) or [])
+               if isinstance(v, dict)}
+    templates = _get(document.data, ("spec", "volumeClaimTemplates"))
+    for i, template in enumerate(templates if isinstance(templates, list) else []):
+        path = ("spec", "volumeClaimTemplates", i, "metadata", "name")
+        name = _get(template, ("metadata", "name"))
+        if not isinstance(name, str) or not name:
+            problems.append(document.problem(path, "required field is missing: the claim is named "
+                                                   "<this name>-<set>-<ordinal>", key=True))
+            continue
+        message = semantic.name_error(name, "label") or semantic.name_error(
+            workloads.claim_name(name, document.name, _last_ordinal(document)), "subdomain")
+        if message:
+            problems.append(document.problem(path, message))
+        elif name in found:
+            problems.append(document.problem(path, f"volumeClaimTemplate {shown(name)} is defined twice (first at "
+                                                   f"{document.location(found[name])}): Kubernetes uses the last "
+                                                   "one", severity="warning"))
+        elif name in volumes:
+            problems.append(document.problem(path, f"this claim replaces the pod's volume {shown(name)} at "
+                                                   f"{document.location(volumes[name])}, as Kubernetes does",
+                                             severity="warning"))
+        found.setdefault(name, path)
+    return problems, found
+
+
+def _last_ordinal(document: Document) -> int:
+    spec = document.data.get("spec") if isinstance(document.data.get("spec"), dict) else {}
+    replicas = spec.get("replicas", 1)
+    replicas = replicas if isinstance(replicas, int) and not isinstance(replicas, bool) else 1
+    return workloads.ordinal_start(spec) + max(replicas - 1, 0)
+
+
+def _check_stateful_names(document: Document) -> list[Problem]:
+    """A StatefulSet's name is a DNS label, and so must be each pod's hostname `<set>-<ordinal>`."""
+    name = document.name
+    if not name:
+        return []
+    message = semantic.name_error(name, "label")
+    if message:
+        return [document.problem(("metadata", "name"), f"a StatefulSet's name must be a DNS label: {message}")]
+    hostname = workloads.stateful_pod_name(name, _last_ordinal(document))
+    message = semantic.name_error(hostname, "label")
+    if message:
+        return [document.problem(("metadata", "name"), f"pod {shown(hostname)} of this StatefulSet gets its name "
+                                                       f"as hostname, which must be a DNS label: {message}")]
+    return []
 
 
 def _check_selector(document: Document) -> list[Problem]:
@@ -349,7 +426,8 @@ def _check_set(documents: list[Document]) -> list[Problem]:
     return problems
 
 
-NOTHING_TO_RUN = "nothing to run: no Pod, Deployment or Job among the documents"
+NOTHING_TO_RUN = ("nothing to run: no Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet or Job among the "
+                  "documents")
 
 
 def require_runnable(documents: list[Document]) -> None:
@@ -406,7 +484,8 @@ def _check_host_ports_across_pods(documents: list[Document]) -> list[Problem]:
     for document in documents:
         if document.kind not in RUNNABLE_KINDS:
             continue
-        replicas = _get(document.data, ("spec", "replicas")) if document.kind == "Deployment" else 1
+        replicas = (_get(document.data, ("spec", "replicas")) if document.kind in workloads.REPLICATED_KINDS
+                    else 1)
         for path, key in _published_ports(document):
             shown = f"hostPort {key[1]}/{key[2]}"
             if isinstance(replicas, int) and replicas > 1:

@@ -29,7 +29,7 @@ spec:
 
 def test_a_valid_pod_has_no_problem() -> None:
     assert check(POD, severity=None) == []
-    assert RUNNABLE_KINDS == {"Pod", "Deployment", "Job"}
+    assert RUNNABLE_KINDS == {"Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job"}
     assert OBJECT_KINDS == {"ConfigMap", "Secret", "PersistentVolumeClaim"}
 
 
@@ -363,14 +363,14 @@ def test_api_version_and_kind() -> None:
     assert check(POD.replace("apiVersion: v1", "apiVersion: apps/v1")) == [
         "pod.yaml:1:13: apiVersion: apiVersion 'apps/v1' does not match kind Pod: use apiVersion: v1"]
     assert check(POD.replace("kind: Pod", "kind: pod")) == [
-        "pod.yaml:1:1: nothing to run: no Pod, Deployment or Job among the documents (found pod)",
+        "pod.yaml:1:1: nothing to run: no Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet or Job among the documents (found pod)",
         "pod.yaml:2:7: kind: unknown kind 'pod'; did you mean 'Pod'?",
     ]
     assert check(POD.replace("apiVersion: v1\n", "")) == [
         "pod.yaml:1:1: apiVersion: required field is missing (e.g. apiVersion: v1)"]
     assert check(POD.replace("kind: Pod\n", "")) == [
         "pod.yaml:1:1: kind: required field is missing (e.g. kind: Pod)",
-        "pod.yaml:1:1: nothing to run: no Pod, Deployment or Job among the documents (found no kind)",
+        "pod.yaml:1:1: nothing to run: no Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet or Job among the documents (found no kind)",
     ]
 
 
@@ -389,7 +389,7 @@ def test_objects_on_their_own_are_valid_with_a_note() -> None:
         "pod.yaml:2:1: note: nothing in these documents runs (ConfigMap, Secret): pods use them"]
     service = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 80}]}\n"
     assert check(service) == [
-        "pod.yaml:1:1: nothing to run: no Pod, Deployment or Job among the documents (found Service)"]
+        "pod.yaml:1:1: nothing to run: no Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet or Job among the documents (found Service)"]
 
 
 def test_up_of_objects_on_their_own_is_a_located_error() -> None:
@@ -399,7 +399,7 @@ def test_up_of_objects_on_their_own_is_a_located_error() -> None:
     with pytest.raises(ManifestError) as raised:
         require_runnable(load_text(CONFIG, "pod.yaml"))
     assert str(raised.value.problems[0]).startswith(
-        "pod.yaml:2:1: nothing to run: no Pod, Deployment or Job among the documents (found ConfigMap, Secret)")
+        "pod.yaml:2:1: nothing to run: no Pod, Deployment, ReplicaSet, StatefulSet, DaemonSet or Job among the documents (found ConfigMap, Secret)")
 
 
 def test_nothing_runnable_is_an_error() -> None:
