@@ -100,7 +100,8 @@ POD_FIELDS: tuple[Field, ...] = (
     S("spec.hostPID"),
     U("spec.hostUsers", "per-pod user namespaces are not set up (Docker's userns-remap is daemon-wide)",
       default=True),
-    U("spec.hostnameOverride"),
+    S("spec.hostnameOverride", "the hostname (no domain: subdomain then names no FQDN in /etc/hosts); refused "
+      "with setHostnameAsFQDN or hostNetwork"),
     S("spec.setHostnameAsFQDN"),
     S("spec.securityContext"),
     S("spec.securityContext.runAsUser"),
@@ -156,7 +157,9 @@ POD_FIELDS: tuple[Field, ...] = (
       "address, spec.nodeName is localhost"),
     S(f"{C}.env[*].valueFrom.resourceFieldRef", "with divisor, rounded up as the kubelet does; an unset limit is "
       "the Docker host's cores, memory or disk"),
-    U(f"{C}.env[*].valueFrom.fileKeyRef", "no variables from files"),
+    S(f"{C}.env[*].valueFrom.fileKeyRef", "read at container start from the emptyDir's directory on this host, "
+      "in the kubelet's syntax (KEY='value'; 64 KiB at most); a missing file or key keeps the container waiting "
+      "(CreateContainerConfigError, tried again every 10 s)"),
     S(f"{C}.envFrom"),
     S(f"{C}.ports"),
     S(f"{C}.volumeMounts"),
@@ -196,7 +199,8 @@ POD_FIELDS: tuple[Field, ...] = (
     U(f"{C}.securityContext.windowsOptions", "Linux containers only"),
     S(f"{C}.stdin"),
     S(f"{C}.tty"),
-    U(f"{C}.stdinOnce", default=False),
+    S(f"{C}.stdinOnce", "Docker's StdinOnce: stdin closes when the first attached client (docker attach) "
+      "detaches; with stdin false it does nothing, as in Kubernetes"),
     S(f"{C}.livenessProbe"),
     S(f"{C}.readinessProbe"),
     S(f"{C}.startupProbe"),
