@@ -178,6 +178,7 @@ def _bring_up(runtime: "Runtime", pod_plan: Plan, options: UpOptions, sink: Even
 
     from .agent import process, store
     from .agent.bringup import bring_up
+    from .agent.sync import CREATE_RETRY_SECONDS
     from .agent.labels import sandbox_labels
     from .decide import CreateSandbox
     from .runtime import ContainerFailed, PodFailed
@@ -201,6 +202,10 @@ def _bring_up(runtime: "Runtime", pod_plan: Plan, options: UpOptions, sink: Even
             apps_started = time.time()
             if result.create_error is not None:
                 container, message = result.create_error
+                if result.create_retried:
+                    raise ContainerFailed(f"{message}; it is tried again every {CREATE_RETRY_SECONDS:g} s; the pod "
+                                          f"is kept (podcompose describe {pod.name}; podcompose down {pod.name})",
+                                          pod=pod.name, container=container)
                 raise PodFailed(message, pod=pod.name, container=container)
             failed = result.failed_init
             if failed is not None:

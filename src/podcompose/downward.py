@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Mapping
 
+from . import envfile
 from .errors import shown
 from .quantity import parse_quantity
 
@@ -144,6 +145,8 @@ class RuntimeValues:
     node_cpu: int = 0             # cores
     node_memory: int = 0          # bytes
     node_storage: int = 0         # bytes of the Docker root's file system
+    env_files: Mapping[str, str] = field(default_factory=dict)   # fileKeyRef token -> the value read
+    env_files_missing: frozenset[str] = frozenset()              # tokens of optional keys not found: unset
 
 
 def value_of(token: str, values: RuntimeValues) -> str:
@@ -160,7 +163,32 @@ def value_of(token: str, values: RuntimeValues) -> str:
         amount = {"cpu": values.node_cpu, "memory": values.node_memory,
                   "ephemeral-storage": values.node_storage}.get(name, 0)
         return format_resource(f"limits.{name}", Decimal(amount), divisor)
-    return ""
+    return values.env_files.get(token, "")
+
+
+def file_refs(texts: "list[str] | tuple[str, ...]") -> list[envfile.FileKeyRef]:
+    """The fileKeyRef placeholders in `texts` (env values, command, args), each once, in order."""
+    refs: dict[str, envfile.FileKeyRef] = {}
+    for text in texts:
+        for token in _PLACEHOLDER.findall(text):
+            ref = envfile.parse_token(token)
+            if ref is not None:
+                refs.setdefault(token, ref)
+    return list(refs.values())
+
+
+def unset(text: str, values: RuntimeValues | None) -> bool:
+    """Whether a variable whose value is `text` is left out: an optional fileKeyRef whose key was not found
+    (the kubelet does not set the variable at all)."""
+    match = _PLACEHOLDER.fullmatch(text)
+    return values is not None and match is not None and match[1] in values.env_files_missing
+
+
+def _shown_token(token: str) -> str:
+    ref = envfile.parse_token(token)
+    if ref is not None:
+        return f"<{ref.shown}>"
+    return f"<{token.replace('node:', 'node allocatable ')}>"
 
 
 def has_placeholder(text: str | bytes) -> bool:
@@ -172,7 +200,7 @@ def resolve(text: str, values: RuntimeValues | None) -> str:
     if "\x00" not in text:
         return text
     if values is None:
-        return _PLACEHOLDER.sub(lambda m: f"<{m[1].replace('node:', 'node allocatable ')}>", text)
+        return _PLACEHOLDER.sub(lambda m: _shown_token(m[1]), text)
     return _PLACEHOLDER.sub(lambda m: value_of(m[1], values), text)
 
 

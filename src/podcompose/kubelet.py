@@ -130,6 +130,28 @@ def qos_class(containers: Iterable[ContainerResources]) -> str:
 
 # --- /etc/hosts (pkg/kubelet/kubelet_pods.go managedHostsFileContent) -------------------------------
 
+HOSTNAME_OVERRIDE_MAX = 64      # validation of spec.hostnameOverride (KEP-4762)
+
+
+def hostname_override_error(override: str, *, host_network: bool, fqdn: bool) -> str | None:
+    """Why spec.hostnameOverride cannot be used: it must be a DNS-1123 subdomain of at most 64 characters,
+    and may not be combined with setHostnameAsFQDN or hostNetwork (the node's own hostname)."""
+    if fqdn:
+        return "hostnameOverride may not be set together with setHostnameAsFQDN: true"
+    if host_network:
+        return "hostnameOverride may not be set on a pod with hostNetwork: true (it has the host's hostname)"
+    if len(override) > HOSTNAME_OVERRIDE_MAX:
+        return f"hostnameOverride must be at most {HOSTNAME_OVERRIDE_MAX} characters"
+    return None
+
+
+def pod_hostname(name: str, hostname: str, override: str) -> str:
+    """The pod's hostname: hostnameOverride, else spec.hostname, else the pod's name; cut to 63 characters
+    without a trailing '-' or '.' (truncatePodHostnameIfNeeded)."""
+    chosen = override or hostname or name
+    return chosen if len(chosen) <= 63 else chosen[:63].rstrip("-.")
+
+
 def pod_domain(namespace: str, subdomain: str) -> str:
     """`<subdomain>.<namespace>.svc.cluster.local`, or "" without a subdomain (GeneratePodHostNameAndDomain)."""
     return f"{subdomain}.{namespace}.svc.{CLUSTER_DOMAIN}" if subdomain else ""

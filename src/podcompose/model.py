@@ -11,7 +11,7 @@ import json
 from dataclasses import MISSING, dataclass, field, replace
 from typing import Any, Iterable, Literal, Mapping
 
-from . import downward, kubelet, rules, workloads
+from . import downward, envfile, kubelet, rules, workloads
 from .errors import ManifestError, Problem
 from .expand import expand, referenced
 from .load import Document
@@ -105,6 +105,7 @@ class Container:
     security: SecurityContext = SecurityContext()
     tty: bool = False
     stdin: bool = False
+    stdin_once: bool = False                    # stdin closes when the first attached client detaches
     termination_message_path: str = "/dev/termination-log"
     termination_message_policy: str = "File"
     # Where values came from, for redaction (podcompose.redact): the env names whose values came
@@ -317,7 +318,7 @@ class _PodBuilder:
         pod_level = dict(
             host_ipc=bool(spec.get("hostIPC", False)),
             host_pid=bool(spec.get("hostPID", False)),
-            subdomain=str(spec.get("subdomain") or ""),
+            subdomain="" if spec.get("hostnameOverride") else str(spec.get("subdomain") or ""),  # no domain then
             set_hostname_as_fqdn=bool(spec.get("setHostnameAsFQDN", False)),
             host_aliases=tuple((str(a.get("ip")), tuple(str(h) for h in a.get("hostnames") or ()))
                                for a in spec.get("hostAliases") or ()),
@@ -338,7 +339,8 @@ class _PodBuilder:
             containers=apps,
             init_containers=init,
             volumes=volumes,
-            hostname=str(spec.get("hostname") or self.name),
+            hostname=kubelet.pod_hostname(self.name, str(spec.get("hostname") or ""),
+                                          str(spec.get("hostnameOverride") or "")),
             restart_policy=restart_policy,
             termination_grace_seconds=DEFAULT_GRACE_SECONDS if grace is None else int(grace),
             share_process_namespace=bool(spec.get("shareProcessNamespace", False)),
@@ -428,6 +430,7 @@ class _PodBuilder:
             termination_message_path=str(raw.get("terminationMessagePath") or "/dev/termination-log"),
             termination_message_policy=str(raw.get("terminationMessagePolicy") or "File"),
             stdin=bool(raw.get("stdin", False)),
+            stdin_once=bool(raw.get("stdin", False)) and bool(raw.get("stdinOnce", False)),
             secret_env=tuple(sorted(secret_env)),
             shown_command=shown(command),
             shown_args=shown(args),
@@ -526,6 +529,11 @@ class _PodBuilder:
         resource_ref = value_from.get("resourceFieldRef")
         if resource_ref:
             return self.resource_ref(resource_ref, path + ("resourceFieldRef",), self.current)
+        file_ref = value_from.get("fileKeyRef")
+        if file_ref:   # read when the container starts (runtime/builder.py)
+            return downward.placeholder(envfile.FileKeyRef(str(file_ref.get("volumeName")), str(file_ref.get("path")),
+                                                           str(file_ref.get("key")),
+                                                           bool(file_ref.get("optional", False))).token)
         self.fail(path, "this kind of valueFrom is not supported yet")
         return None
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Iterator, Mapping
 
-from . import downward, rules
+from . import downward, envfile, kubelet, rules
 from .errors import Problem, Severity, shown
 from .expand import expand
 from .load import Document, FieldPath, format_path
@@ -174,6 +174,10 @@ def _check_pod_fields(ctx: _Context) -> None:
         problem = name_error(ctx.spec.get(name), "label")
         if problem:
             ctx.report(ctx.at(name), problem)
+    override = ctx.spec.get("hostnameOverride")
+    if isinstance(override, str):
+        _report_rule(ctx, ctx.at("hostnameOverride"), name_error(override) or kubelet.hostname_override_error(
+            override, host_network=ctx.spec.get("hostNetwork") is True, fqdn=ctx.spec.get("setHostnameAsFQDN") is True))
     _check_int(ctx, ctx.at("terminationGracePeriodSeconds"), ctx.spec.get("terminationGracePeriodSeconds"), 0)
     _check_int(ctx, ctx.at("activeDeadlineSeconds"), ctx.spec.get("activeDeadlineSeconds"), 1)
     if isinstance(ctx.spec.get("resources"), dict):
@@ -406,6 +410,28 @@ def _check_env_source(ctx: _Context, path: FieldPath, source: dict[str, Any]) ->
     _report_rule(ctx, path + ("fieldRef", "fieldPath"),
                  downward.field_path_error(_d(source.get("fieldRef")).get("fieldPath")))
     _check_resource_ref(ctx, path + ("resourceFieldRef",), source.get("resourceFieldRef"))
+    _check_file_key_ref(ctx, path + ("fileKeyRef",), source.get("fileKeyRef"))
+
+
+def _check_file_key_ref(ctx: _Context, path: FieldPath, ref: Any) -> None:
+    """Kubernetes' validateFileKeySelector: an emptyDir volume of the pod, a local path, a key."""
+    if not isinstance(ref, dict):
+        return
+    volume = ref.get("volumeName")
+    if isinstance(volume, str):
+        volumes = {v.get("name"): v for _, v in _enumerate_dicts(ctx.spec.get("volumes"))}
+        if volume not in volumes:
+            close = difflib.get_close_matches(volume, [str(n) for n in volumes], n=1, cutoff=0.6)
+            hint = f"; did you mean {shown(close[0])}?" if close else ""
+            ctx.report(path + ("volumeName",), f"no volume named {shown(volume)} in "
+                                               f"{format_path(ctx.at('volumes'))}{hint}")
+        elif volumes[volume].get("emptyDir") is None:
+            ctx.report(path + ("volumeName",), f"volume {shown(volume)} is not an emptyDir: an env file is read "
+                                               "from an emptyDir volume only")
+    if isinstance(ref.get("path"), str):
+        _report_rule(ctx, path + ("path",), rules.item_path_error(ref["path"]))
+    if isinstance(ref.get("key"), str):
+        _report_rule(ctx, path + ("key",), envfile.key_error(ref["key"]))
 
 
 def _check_resource_ref(ctx: _Context, path: FieldPath, ref: Any, *, container_required: bool = False) -> None:

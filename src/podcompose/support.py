@@ -105,7 +105,8 @@ POD_FIELDS: tuple[Field, ...] = (
     S("spec.hostPID"),
     U("spec.hostUsers", "per-pod user namespaces are not set up (Docker's userns-remap is daemon-wide)",
       default=True),
-    U("spec.hostnameOverride"),
+    S("spec.hostnameOverride", "the hostname (no domain: subdomain then names no FQDN in /etc/hosts); refused "
+      "with setHostnameAsFQDN or hostNetwork"),
     S("spec.setHostnameAsFQDN"),
     S("spec.securityContext"),
     S("spec.securityContext.runAsUser"),
@@ -161,7 +162,9 @@ POD_FIELDS: tuple[Field, ...] = (
       "address, spec.nodeName is localhost"),
     S(f"{C}.env[*].valueFrom.resourceFieldRef", "with divisor, rounded up as the kubelet does; an unset limit is "
       "the Docker host's cores, memory or disk"),
-    U(f"{C}.env[*].valueFrom.fileKeyRef", "no variables from files"),
+    S(f"{C}.env[*].valueFrom.fileKeyRef", "read at container start from the emptyDir's directory on this host, "
+      "in the kubelet's syntax (KEY='value'; 64 KiB at most); a missing file or key keeps the container waiting "
+      "(CreateContainerConfigError, tried again every 10 s)"),
     S(f"{C}.envFrom"),
     S(f"{C}.ports"),
     S(f"{C}.volumeMounts"),
@@ -174,7 +177,8 @@ POD_FIELDS: tuple[Field, ...] = (
       "Bidirectional rshared (privileged only); the host path must be on a shared mount"),
     S(f"{C}.volumeMounts[*].recursiveReadOnly", "Docker 20.10 cannot make a recursively read-only bind: Enabled is "
       "refused, IfPossible gives a plain read-only mount"),
-    U(f"{C}.volumeMounts[*].bindMountOptions"),
+    U(f"{C}.volumeMounts[*].bindMountOptions", "Docker 20.10's mount API takes no noexec, nodev or nosuid for a bind "
+      "or volume mount (only for tmpfs): the options would be dropped silently"),
     S(f"{C}.imagePullPolicy"),
     S(f"{C}.resources"),
     S(f"{C}.resources.limits"),
@@ -184,7 +188,8 @@ POD_FIELDS: tuple[Field, ...] = (
       "give the QoS class shown by describe"),
     S(f"{C}.resources.requests.cpu"),
     S(f"{C}.resources.requests.memory"),
-    U(f"{C}.resources.claims", "no dynamic resource allocation"),
+    U(f"{C}.resources.claims", "a claim names a spec.resourceClaims device, allocated by a DRA driver through an "
+      "API server: none on one Docker host"),
     S(f"{C}.securityContext"),
     S(f"{C}.securityContext.runAsUser"),
     S(f"{C}.securityContext.runAsGroup"),
@@ -201,19 +206,22 @@ POD_FIELDS: tuple[Field, ...] = (
     U(f"{C}.securityContext.windowsOptions", "Linux containers only"),
     S(f"{C}.stdin"),
     S(f"{C}.tty"),
-    U(f"{C}.stdinOnce", default=False),
+    S(f"{C}.stdinOnce", "Docker's StdinOnce: stdin closes when the first attached client (docker attach) "
+      "detaches; with stdin false it does nothing, as in Kubernetes"),
     S(f"{C}.livenessProbe"),
     S(f"{C}.readinessProbe"),
     S(f"{C}.startupProbe"),
     S(f"{C}.lifecycle"),
     U(f"{C}.restartPolicy", "Kubernetes allows a container restartPolicy on init containers (sidecars) only"),
-    U(f"{C}.restartPolicyRules", "no container restart rules"),
+    U(f"{C}.restartPolicyRules", "restart rules (KEP-5307) go with a container-level restartPolicy, which only "
+      "sidecars have here: the pod's restartPolicy decides every other container's restarts"),
     U(f"{C}.resizePolicy", "in-place resize does not apply: podcompose recreates a changed pod"),
     S(f"{C}.terminationMessagePath", "a per-attempt host file under /run/podcompose/termination, shown as the "
       "message of an exited container by ps -o json and describe"),
     S(f"{C}.terminationMessagePolicy", "FallbackToLogsOnError: a failed container's last 80 log lines (2048 bytes) "
       "when the file is empty"),
-    U(f"{C}.volumeDevices", "raw block devices are not supported"),
+    U(f"{C}.volumeDevices", "a raw block device comes from a claim with volumeMode: Block; a podcompose claim is a "
+      "Docker volume, a file system"),
     S("spec.initContainers[*].restartPolicy"),
 )
 

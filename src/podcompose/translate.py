@@ -227,6 +227,9 @@ def _user(container: Container) -> str | None:
     return f"{0 if user is None else user}:{group}"
 
 
+STDIN_ONCE = "podcompose_stdin_once"
+
+
 def container_create_args(pod: Pod, container: Container, spec_hash: str,
                           staged: Mapping[int, str] | None = None, *, volume_subpath: bool = False,
                           labels: Mapping[str, str] | None = None,
@@ -252,7 +255,7 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
         "labels": _container_labels(pod, container.name, container.role, order, spec_hash) | dict(labels or {}),
         "entrypoint": [downward.resolve(a, values) for a in container.command] if container.command else None,
         "command": [downward.resolve(a, values) for a in container.args] if container.args is not None else None,
-        "environment": {k: downward.resolve(v, values) for k, v in container.env},
+        "environment": {k: downward.resolve(v, values) for k, v in container.env if not downward.unset(v, values)},
         "network_mode": "host" if pod.host_network else f"container:{pause}",
         "ipc_mode": "host" if pod.host_ipc else f"container:{pause}",
         "detach": True,
@@ -290,6 +293,8 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
         args["tty"] = True
     if container.stdin:
         args["stdin_open"] = True
+    if container.stdin_once:
+        args[STDIN_ONCE] = True    # not a docker-py create() argument: runtime.builder.create_container sets it
     return args
 
 

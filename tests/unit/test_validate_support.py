@@ -38,9 +38,11 @@ def test_unsupported_fields_give_a_warning_each() -> None:
                  "  - name: side\n    image: busybox\n    restartPolicyRules: [{action: Restart}]\n"
     assert findings(text) == [
         "pod.yaml:9:5: warning: not supported yet: spec.containers[0].volumeDevices will not be applied "
-        "(raw block devices are not supported)",
+        "(a raw block device comes from a claim with volumeMode: Block; a podcompose claim is a Docker volume, "
+        "a file system)",
         "pod.yaml:12:5: warning: not supported yet: spec.containers[1].restartPolicyRules will not be applied "
-        "(no container restart rules)",
+        "(restart rules (KEP-5307) go with a container-level restartPolicy, which only sidecars have here: the pod's "
+        "restartPolicy decides every other container's restarts)",
     ]
     probes = POD + "    livenessProbe: {httpGet: {path: /, port: 80}}\n    lifecycle: {preStop: {sleep: {seconds: 1}}}\n"
     assert findings(probes) == []          # the node agent runs probes and hooks
@@ -95,7 +97,7 @@ def test_init_containers_inherit_container_rows() -> None:
                  "    volumeDevices: [{name: disk, devicePath: /dev/xvda}]\n    restartPolicy: Always\n"
     assert findings(text) == [
         "pod.yaml:12:5: warning: not supported yet: spec.initContainers[0].volumeDevices will not be applied "
-        "(raw block devices are not supported)"]
+        "(a raw block device comes from a claim with volumeMode: Block; a podcompose claim is a Docker volume, a file system)"]
 
 
 def test_deployment_and_job_rows_and_template_paths() -> None:
@@ -161,7 +163,7 @@ def test_markdown_table() -> None:
     lines = table.splitlines()
     assert lines[0] == "| Field | Status | Notes |"
     assert "| `spec.containers[*].livenessProbe` | supported |  |" in lines
-    assert "| `spec.containers[*].volumeDevices` | not yet | raw block devices are not supported |" in lines
+    assert "| `spec.containers[*].volumeDevices` | not yet | a raw block device comes from a claim with volumeMode: Block; a podcompose claim is a Docker volume, a file system |" in lines
     assert "| `spec.nodeSelector` | ignored | no meaning on a single Docker host (no scheduler) |" in lines
     assert "| `spec.containers[*].image` | supported |  |" in lines
     assert "| `Deployment spec.replicas` | supported |  |" in lines

@@ -36,6 +36,7 @@ class BringUp:
     failed_init: ContainerStatus | None = None     # an init container that exited non-zero
     retrying: bool = False                          # ... and is retried with back-off (restartPolicy not Never)
     create_error: tuple[str, str] | None = None     # (container, message): it could not be made
+    create_retried: bool = False                    # ... for want of something another container may provide
     container_ids: dict[str, str] | None = None
 
 
@@ -77,7 +78,8 @@ def bring_up(client: docker.DockerClient, desired: store.Desired, sink: EventSin
             syncer.apply(actions)
             error = next(((name, message) for (k, name), (_, message) in failures.items() if k == key), None)
             if error is not None:
-                return BringUp(status, create_error=error, container_ids=ids)
+                return BringUp(status, create_error=error, create_retried=error[0] in syncer.config_errors,
+                               container_ids=ids)
             wakes = [w for w in (actions.wake_at, prober.next_wake()) if w is not None]
             watch.wait(min([clock() + SAFETY_SECONDS, *wakes]) - clock())
     finally:

@@ -27,7 +27,7 @@ from ..decide import KillContainer, PodActions, PodObservation, StartContainer
 from ..errors import PodcomposeError
 from ..events import Event, EventSink
 from ..podstatus import PodStatus
-from ..runtime.builder import PodBuilder
+from ..runtime.builder import ContainerConfigError, PodBuilder
 from ..runtime.client import container_pid
 from ..runtime.hooks import run_hook
 from . import labels, process, store
@@ -93,6 +93,7 @@ class PodSyncer:
         self.emit = emit
         self.create_failures = create_failures     # the agent's: (pod, container) -> (retry at, message)
         self.inspected: list[dict[str, Any]] = []
+        self.config_errors: set[str] = set()       # containers whose last start failed a retried config check
 
     # --- what Docker has --------------------------------------------------------------------
 
@@ -217,6 +218,8 @@ class PodSyncer:
                                                     make_room=lambda: self._move_aside(spec.name))
         except PodcomposeError as error:
             self.create_failures[(self.key, spec.name)] = (time.time() + CREATE_RETRY_SECONDS, error.message)
+            if isinstance(error, ContainerConfigError):
+                self.config_errors.add(spec.name)
             self.record(spec.name, "Failed", error.message, "Warning")
             return False
         self.create_failures.pop((self.key, spec.name), None)

@@ -16,7 +16,7 @@ import docker
 import docker.errors
 from docker.utils import version_gte
 
-from .. import downward, naming, translate
+from .. import downward, envfile, naming, translate
 from ..errors import PodcomposeError
 from ..events import Event, EventSink
 from ..model import Container, Pod, Volume
@@ -28,6 +28,16 @@ VOLUME_SUBPATH_API = "1.45"   # Docker 26: VolumeOptions.Subpath, opened by the 
 
 class MountRefused(PodcomposeError):
     """A container's mount cannot be made safely (a subPath that is or crosses a link, ...)."""
+
+    def __init__(self, message: str, *, pod: str, container: str) -> None:
+        super().__init__(message)
+        self.pod = pod
+        self.container = container
+
+
+class ContainerConfigError(PodcomposeError):
+    """The kubelet's CreateContainerConfigError: what the container needs at start is not there (an env file's
+    key, ...); it is tried again, as the kubelet does, since another container may still provide it."""
 
     def __init__(self, message: str, *, pod: str, container: str) -> None:
         super().__init__(message)
@@ -215,6 +225,57 @@ class PodBuilder:
             self.volume_paths[volume.name] = (attrs or {}).get("Mountpoint", "")
         return self.volume_paths[volume.name]
 
+    # --- env files (fileKeyRef) -------------------------------------------------------------
+
+    def with_env_files(self, spec: Container, values: downward.RuntimeValues) -> downward.RuntimeValues:
+        """`values` with what each fileKeyRef of `spec` reads now, at container start, as the kubelet does."""
+        found: dict[str, str] = {}
+        missing: set[str] = set()
+        texts = [v for _, v in spec.env] + list(spec.command or ()) + list(spec.args or ())
+        for ref in downward.file_refs(texts):
+            value = self.env_file_value(spec, ref)
+            if value is None:
+                missing.add(ref.token)
+            else:
+                found[ref.token] = value
+        return replace(values, env_files=found, env_files_missing=frozenset(missing)) if found or missing else values
+
+    def env_file_value(self, spec: Container, ref: envfile.FileKeyRef) -> str | None:
+        """The value of `ref`, read through the volume's mountpoint without following a link; None when the
+        file or key is missing and the reference is optional."""
+        def refuse(why: str) -> ContainerConfigError:
+            return ContainerConfigError(f"pod {self.pod.name}: container {spec.name} not started "
+                                        f"(CreateContainerConfigError): fileKeyRef {ref.shown}: {why}",
+                                        pod=self.pod.name, container=spec.name)
+        volume = next(v for v in self.pod.volumes if v.name == ref.volume)
+        base = self.volume_base(volume)
+        if not base or not os.path.isdir(base):
+            raise refuse("the volume's directory cannot be read on this machine (a remote Docker engine?)")
+        try:
+            opened = subpath.open_beneath(base, ref.path, volume.name, create=False)
+        except subpath.SubPathError as error:
+            if "does not exist" in error.message and ref.optional:
+                return None
+            raise refuse(error.message) from error
+        except OSError as error:
+            raise refuse(f"cannot be opened: {error.strerror or error}") from error
+        try:
+            if opened.is_dir:
+                raise refuse(f"{ref.path} is a directory, not an env file")
+            with open(f"/proc/self/fd/{opened.fd}", "rb") as file:   # the opened file itself: no path walked again
+                content = file.read(envfile.MAX_FILE_BYTES + 1)
+        except OSError as error:
+            raise refuse(f"cannot be read: {error.strerror or error}") from error
+        finally:
+            os.close(opened.fd)
+        try:
+            value = envfile.read_value(content, ref)
+        except envfile.EnvFileError as error:
+            raise refuse(f"{ref.path} is not a valid env file: {error}") from error
+        if value is None and not ref.optional:
+            raise refuse(f"{ref.path} has no key {ref.key} (set optional: true to start without the variable)")
+        return value
+
     # --- containers -------------------------------------------------------------------------
 
     def run_pause(self, default_host_ip: str, labels: Mapping[str, str] | None = None) -> str:
@@ -278,6 +339,8 @@ class PodBuilder:
         with docker_errors(f"starting container {spec.name} of pod {self.pod.name}"):
             self.check_name_free(name)
         values = self.runtime_values() if _uses_runtime_values(spec) else None
+        if values is not None:
+            values = self.with_env_files(spec, values)
         args = translate.container_create_args(self.pod, spec, self.spec_hash, staged,
                                                volume_subpath=self.volume_subpath, labels=labels, values=values)
         with docker_errors(f"starting container {spec.name} of pod {self.pod.name}"):
@@ -295,11 +358,29 @@ def create_container(client: docker.DockerClient, args: Mapping[str, Any]) -> st
     """`client.containers.create(**args)` without the inspect it adds; the new container's id."""
     from docker.models.containers import _create_container_args
 
-    create_kwargs = _create_container_args(dict(args) | {"version": client.api.api_version})
-    return str(client.api.create_container(**create_kwargs)["Id"])
+    args = dict(args)
+    stdin_once = bool(args.pop(translate.STDIN_ONCE, False))
+    create_kwargs = _create_container_args(args | {"version": client.api.api_version})
+    if not stdin_once:
+        return str(client.api.create_container(**create_kwargs)["Id"])
+    # docker-py sets StdinOnce only for a container it attaches to itself (detach=False): build its config as
+    # APIClient.create_container does, then set it
+    from docker.utils import format_environment
+
+    name = create_kwargs.pop("name", None)
+    platform = create_kwargs.pop("platform", None)
+    environment = create_kwargs.pop("environment", None)
+    if isinstance(environment, dict):
+        environment = format_environment(environment)
+    proxies = getattr(client.api, "_proxy_configs", None)
+    if create_kwargs.pop("use_config_proxy", True) and proxies is not None:
+        environment = proxies.inject_proxy_environment(environment) or None
+    config = client.api.create_container_config(environment=environment, **create_kwargs)
+    config["StdinOnce"] = True
+    return str(client.api.create_container_from_config(config, name, platform)["Id"])
 
 
-def _uses_runtime_values(spec: Container) -> bool:
+def _uses_runtime_values(spec: Container) -> bool:   # fileKeyRef values are placeholders too
     texts = [v for _, v in spec.env] + list(spec.command or ()) + list(spec.args or ())
     return any(downward.has_placeholder(t) for t in texts)
 
