@@ -39,6 +39,90 @@ def supplementary_groups(run_as_group: int | None, supplemental: Iterable[int], 
     return tuple(groups)
 
 
+# --- the container's uid, gid and groups (containerd's CRI: WithUser, WithAdditionalGIDs, WithSupplementalGroups) -
+
+@dataclass(frozen=True)
+class Account:
+    """One /etc/passwd line of an image: name, uid, primary gid."""
+
+    name: str
+    uid: int
+    gid: int
+
+
+@dataclass(frozen=True)
+class Group:
+    """One /etc/group line of an image: name, gid, member names."""
+
+    name: str
+    gid: int
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProcessIdentity:
+    """The first process's uid, primary gid and every group it holds (the primary among them)."""
+
+    uid: int
+    gid: int
+    groups: tuple[int, ...]
+
+
+def _fields(text: str, count: int) -> Iterable[list[str]]:
+    for line in text.splitlines():
+        fields = line.split(":")
+        if len(fields) >= count and fields[0] and not line.startswith("#"):
+            yield fields
+
+
+def parse_passwd(text: str) -> tuple[Account, ...]:
+    """The accounts of an /etc/passwd file; lines whose ids are not numbers are skipped."""
+    return tuple(Account(f[0], int(f[2]), int(f[3])) for f in _fields(text, 4) if f[2].isdigit() and f[3].isdigit())
+
+
+def parse_group(text: str) -> tuple[Group, ...]:
+    """The groups of an /etc/group file, each with its member list."""
+    return tuple(Group(f[0], int(f[2]), tuple(m.strip() for m in f[3].split(",") if m.strip()))
+                 for f in _fields(text, 4) if f[2].isdigit())
+
+
+def image_user_name(image_user: str) -> str:
+    """The user part of an image's USER (`name`, `uid`, `uid:gid`): the kubelet drops the group, and an
+    image without USER runs as root (kuberuntime getImageUser)."""
+    return image_user.split(":", 1)[0] or "0"
+
+
+def process_identity(run_as_user: int | None, run_as_group: int | None, image_user: str,
+                     extra_groups: Iterable[int], policy: str, passwd: Iterable[Account],
+                     group: Iterable[Group]) -> ProcessIdentity:
+    """The uid, gid and groups a CRI runtime gives a container's first process.
+
+    The uid is runAsUser, else the image's user (a name is looked up in the image's /etc/passwd); the
+    primary gid is runAsGroup, else that account's gid (0 for a uid the image does not list). Under
+    supplementalGroupsPolicy Merge the groups whose member list in the image's /etc/group names the
+    account are added (not the group named like the user: containerd's rule); Strict adds none. Then the
+    pod's supplementalGroups and fsGroup (`extra_groups`). Raises ValueError for an unknown user name."""
+    accounts = tuple(passwd)
+    user = str(run_as_user) if run_as_user is not None else image_user_name(image_user)
+    if user.isdigit():
+        account = next((a for a in accounts if a.uid == int(user)), None)
+        uid = int(user)
+    else:
+        account = next((a for a in accounts if a.name == user), None)
+        if account is None:
+            raise ValueError(f"the image's user {user!r} is not in the image's /etc/passwd")
+        uid = account.uid
+    gid = run_as_group if run_as_group is not None else (account.gid if account else 0)
+    image_groups: list[int] = []
+    if policy != "Strict" and account is not None:
+        image_groups = [g.gid for g in group if g.name != account.name and account.name in g.members]
+    groups: list[int] = []
+    for each in [gid, *image_groups, *extra_groups]:
+        if int(each) not in groups:
+            groups.append(int(each))
+    return ProcessIdentity(uid, int(gid), tuple(groups))
+
+
 def non_root_error(run_as_user: int | None, image_user: str) -> str | None:
     """Why a container with runAsNonRoot: true may not start (kuberuntime verifyRunAsNonRoot), or None."""
     if run_as_user is not None:

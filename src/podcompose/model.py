@@ -48,6 +48,7 @@ class Volume:
     name: str
     kind: str
     medium: str = ""                       # emptyDir: "" or "Memory"
+    mode: int | None = None                # emptyDir: its directory's mode (Kubernetes' default 0777)
     size_limit_bytes: int | None = None    # emptyDir
     host_path: str = ""                    # hostPath
     host_path_type: str = ""
@@ -69,6 +70,7 @@ class SecurityContext:
     # The pod's securityContext merged in (podcompose.kubelet.merged_security): container wins.
     run_as_non_root: bool = False
     groups: tuple[int, ...] = ()                 # primary (runAsGroup), supplementalGroups, fsGroup
+    groups_policy: str = "Merge"                 # supplementalGroupsPolicy: Merge adds the image's /etc/group ones
     allow_privilege_escalation: bool | None = None
     seccomp: str = ""                            # "", RuntimeDefault, Unconfined, or Localhost/<path>
     apparmor: str = ""                           # "", RuntimeDefault, Unconfined, or Localhost/<profile>
@@ -644,8 +646,10 @@ class _PodBuilder:
         if "emptyDir" in raw:
             empty = raw.get("emptyDir") or {}
             limit = empty.get("sizeLimit")
+            mode = empty.get("mode")
             return Volume(name, "emptyDir", medium=str(empty.get("medium") or ""),
-                          size_limit_bytes=None if limit is None else memory_to_bytes(limit))
+                          size_limit_bytes=None if limit is None else memory_to_bytes(limit),
+                          mode=None if mode is None else int(mode))
         if "hostPath" in raw:
             host = raw["hostPath"] or {}
             for field_name, problem in (("path", rules.host_path_error(str(host.get("path") or ""))),
@@ -714,6 +718,7 @@ def _security_extras(security: Mapping[str, Any], pod_security: Mapping[str, Any
         groups=kubelet.supplementary_groups(security.get("runAsGroup"),
                                             [int(g) for g in pod_security.get("supplementalGroups") or ()],
                                             None if fs_group is None else int(fs_group)),
+        groups_policy=str(pod_security.get("supplementalGroupsPolicy") or "Merge"),
         allow_privilege_escalation=None if escalation is None else bool(escalation),
         seccomp=profile(security.get("seccompProfile"), "localhostProfile"),
         apparmor=profile(security.get("appArmorProfile"), "localhostProfile"),

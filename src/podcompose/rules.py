@@ -26,6 +26,7 @@ INT64 = (-(2**63), 2**63 - 1)
 INTEGER_RANGES = {"int32": INT32, "int64": INT64}
 
 MAX_FILE_MODE = 0o777   # Kubernetes: 0..0777 (0..511 in decimal)
+MAX_EMPTY_DIR_MODE = 0o1777   # emptyDir.mode: permission bits and the sticky bit, never setuid/setgid
 
 HOST_PATH_TYPES = ("", "DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket",
                    "CharDevice", "BlockDevice")
@@ -87,6 +88,17 @@ def file_mode_error(mode: Any) -> str | None:
     octal = f" (octal {mode:o})" if 0 < mode < 2**64 else ""
     return (f"{shown(mode)}{octal} is not a file mode: it must be between 0 and 0777 in octal (written 0644 in "
             f"YAML), 0 and {MAX_FILE_MODE} in decimal")
+
+
+def empty_dir_mode_error(mode: Any) -> str | None:
+    """An emptyDir's `mode`: 0..01777 (Kubernetes' validation of EmptyDirVolumeSource.mode)."""
+    if not isinstance(mode, int) or isinstance(mode, bool):
+        return None  # the schema reports the type
+    if 0 <= mode <= MAX_EMPTY_DIR_MODE:
+        return None
+    octal = f" (octal {mode:o})" if 0 < mode < 2**64 else ""
+    return (f"{shown(mode)}{octal} is not an emptyDir mode: it must be between 0 and 01777 in octal (written "
+            f"01777 in YAML), 0 and {MAX_EMPTY_DIR_MODE} in decimal; setuid and setgid are not allowed")
 
 
 def host_path_error(path: str) -> str | None:

@@ -259,6 +259,7 @@ def _check_volume_source(ctx: _Context, path: FieldPath, volume: dict[str, Any])
     _report_rule(ctx, path + ("hostPath", "type"), rules.host_path_type_error(host.get("type")))
     if "emptyDir" in volume:
         _check_non_negative(ctx, path + ("emptyDir", "sizeLimit"), _d(volume["emptyDir"]).get("sizeLimit"))
+        _report_rule(ctx, path + ("emptyDir", "mode"), rules.empty_dir_mode_error(_d(volume["emptyDir"]).get("mode")))
 
 
 def _report_rule(ctx: _Context, path: FieldPath, message: str | None) -> None:

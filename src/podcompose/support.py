@@ -113,8 +113,9 @@ POD_FIELDS: tuple[Field, ...] = (
     S("spec.securityContext.runAsGroup"),
     S("spec.securityContext.runAsNonRoot", "checked against the image's user before the container is created"),
     S("spec.securityContext.supplementalGroups"),
-    U("spec.securityContext.supplementalGroupsPolicy", "Docker always merges the image's /etc/group memberships",
-      default="Merge"),
+    S("spec.securityContext.supplementalGroupsPolicy", "the image's /etc/passwd and /etc/group are read (from a "
+      "never-started container of it) and each container gets an explicit uid:gid and group list: Merge adds the "
+      "groups /etc/group lists its user in, Strict none"),
     S("spec.securityContext.fsGroup", "owns emptyDir, configMap, secret, downwardAPI and projected volumes "
       "(setgid directories) and joins each container's groups"),
     S("spec.securityContext.fsGroupChangePolicy", "each volume is new when the pod is made, so both policies set "
@@ -134,6 +135,8 @@ POD_FIELDS: tuple[Field, ...] = (
     S("spec.volumes[*].emptyDir"),
     S("spec.volumes[*].emptyDir.medium"),
     S("spec.volumes[*].emptyDir.sizeLimit"),
+    S("spec.volumes[*].emptyDir.mode", "the volume directory's mode (a Memory one's tmpfs root too); fsGroup's "
+      "group bits and setgid are added over it, as the kubelet adds them"),
     S("spec.volumes[*].configMap"),
     S("spec.volumes[*].secret"),
     S("spec.volumes[*].hostPath"),

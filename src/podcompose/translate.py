@@ -233,7 +233,8 @@ STDIN_ONCE = "podcompose_stdin_once"
 def container_create_args(pod: Pod, container: Container, spec_hash: str,
                           staged: Mapping[int, str] | None = None, *, volume_subpath: bool = False,
                           labels: Mapping[str, str] | None = None,
-                          values: downward.RuntimeValues | None = None) -> dict[str, Any]:
+                          values: downward.RuntimeValues | None = None,
+                          identity: kubelet.ProcessIdentity | None = None) -> dict[str, Any]:
     """An init, sidecar or app container joined to the pod's pause container.
 
     Kubernetes `command` replaces ENTRYPOINT and drops the image CMD (Docker
@@ -243,7 +244,9 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
     attempt), and `labels` adds its attempt labels. `staged` maps a volumeMount's index to the staging path of its subPath;
     `volume_subpath` says the engine has volume subpaths (API 1.45+). `values` resolves the downward API's
     runtime placeholders (pod IP, uid, node allocatable) in env, command and args; without them (a dry run)
-    they are shown as `<status.podIP>`.
+    they are shown as `<status.podIP>`. `identity` is the uid, gid and groups the runtime computed from the
+    image's /etc/passwd and /etc/group (kubelet.process_identity); without it (a dry run) the securityContext's
+    user and groups are shown as written.
     """
     pause = naming.container_name(pod.namespace, pod.name, naming.PAUSE_CONTAINER)
     order = pod.all_containers.index(container) + 1
@@ -272,7 +275,9 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
         args["working_dir"] = container.working_dir
     if mounts:
         args["mounts"] = mounts
-    if (user := _user(container)) is not None:
+    if identity is not None:
+        args["user"] = f"{identity.uid}:{identity.gid}"   # with a group, Docker adds none of the image's itself
+    elif (user := _user(container)) is not None:
         args["user"] = user
     if security.privileged:
         args["privileged"] = True
@@ -282,8 +287,9 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
         args["cap_add"] = list(security.add_capabilities)
     if security.drop_capabilities:
         args["cap_drop"] = list(security.drop_capabilities)
-    if security.groups:
-        args["group_add"] = [str(g) for g in security.groups]
+    groups = identity.groups if identity is not None else security.groups
+    if groups:
+        args["group_add"] = [str(g) for g in groups]
     if (options := security_options(container)):
         args["security_opt"] = options
     args.update(cpu_args(container))
@@ -345,14 +351,15 @@ def volume_archive(volume: Volume, root: str = VOLUME_ARCHIVE_ROOT) -> bytes | N
     the volume's name). An emptyDir is world-writable as in Kubernetes (Docker
     makes a new volume 0755 root, which a non-root container cannot write); a
     configMap or secret volume holds its files with their modes, owned by root.
-    A Memory emptyDir needs nothing: its tmpfs is 1777 already. With the pod's
-    fsGroup every entry is of that group, with the kubelet's SetVolumeOwnership
-    modes (group read, write unless read-only; setgid directories).
+    An emptyDir's `mode` replaces that default. A Memory emptyDir without mode
+    or fsGroup needs nothing: its tmpfs is 1777 already. With the pod's fsGroup
+    every entry is of that group, with the kubelet's SetVolumeOwnership modes
+    (group read, write unless read-only; setgid directories), over `mode` too.
     """
     import io
     import tarfile
 
-    if volume.kind == "emptyDir" and volume.medium == "Memory" and volume.fs_group is None:
+    if volume.kind == "emptyDir" and volume.medium == "Memory" and volume.fs_group is None and volume.mode is None:
         return None
     read_only = volume.kind in kubelet.READ_ONLY_VOLUMES
 
@@ -371,7 +378,7 @@ def volume_archive(volume: Volume, root: str = VOLUME_ARCHIVE_ROOT) -> bytes | N
             info.mode = mode
             tar.addfile(owned(info))
 
-        directory(root, (0o1777 if volume.medium == "Memory" else 0o777) if volume.kind == "emptyDir" else 0o755)
+        directory(root, empty_dir_mode(volume) if volume.kind == "emptyDir" else 0o755)
         made: set[str] = set()
         for path, content, mode in volume.files:
             parts = path.split("/")[:-1]
@@ -385,3 +392,11 @@ def volume_archive(volume: Volume, root: str = VOLUME_ARCHIVE_ROOT) -> bytes | N
             info.mode = mode
             tar.addfile(owned(info), io.BytesIO(content))
     return buffer.getvalue()
+
+
+def empty_dir_mode(volume: Volume) -> int:
+    """An emptyDir's directory mode before fsGroup: its `mode`, else 0777 on disk (the kubelet's default) and
+    1777 for a tmpfs (the mount's own default, which the kubelet leaves)."""
+    if volume.mode is not None:
+        return volume.mode
+    return 0o1777 if volume.medium == "Memory" else 0o777

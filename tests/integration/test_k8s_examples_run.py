@@ -719,11 +719,6 @@ def assert_eq(actual: Any, want: Any) -> None:
 
 # Examples that do not pass yet, with the reason; strict: an entry whose example passes fails the run.
 EXPECTED_FAILURES: dict[str, str] = {
-    "pods/emptydir-volume-mode.yaml":
-        "emptyDir.mode (a new field) is not applied: /tmp is 777, not 1777 (no sticky bit)",
-    "pods/security/security-context-5.yaml":
-        "supplementalGroups' Merge policy: the groups the image's /etc/group gives the runAsUser's user "
-        "(50000, group-defined-in-image) are not added; id shows groups=3000,4000",
 }
 
 

@@ -259,3 +259,96 @@ def test_pod_requests_and_admission() -> None:
     assert kubelet.admission_error((100000, 0), 2000, 8 << 30).endswith("OutOfcpu)")
     assert kubelet.admission_error((0, 1000 << 30), 2000, 8 << 30).endswith("OutOfmemory)")
     assert kubelet.admission_error((700, 200 << 20), 2000, 8 << 30) is None
+
+
+# --- uid, gid and groups from the image's accounts (supplementalGroupsPolicy) ----------------------------
+
+AGNHOST_PASSWD = "root:x:0:0:root:/root:/bin/sh\nuser-defined-in-image:x:1000:1000::/tmp:/bin/sh\n"
+AGNHOST_GROUP = ("root:x:0:\nuser-defined-in-image:x:1000:user-defined-in-image\n"
+                 "group-defined-in-image:x:50000:user-defined-in-image\nwheel:x:10:root,other\n")
+
+
+def identity(run_as_user=None, run_as_group=None, image_user="", extra=(), policy="Merge",
+             passwd=AGNHOST_PASSWD, group=AGNHOST_GROUP) -> kubelet.ProcessIdentity:
+    return kubelet.process_identity(run_as_user, run_as_group, image_user, extra, policy,
+                                    kubelet.parse_passwd(passwd), kubelet.parse_group(group))
+
+
+def test_merge_adds_the_groups_the_image_lists_the_user_in() -> None:
+    # the documentation's security-context-5: id shows groups=3000,4000,50000
+    assert identity(1000, 3000, extra=(3000, 4000)) == kubelet.ProcessIdentity(1000, 3000, (3000, 50000, 4000))
+
+
+def test_strict_never_adds_the_images_groups() -> None:
+    assert identity(1000, 3000, extra=(3000, 4000), policy="Strict") == kubelet.ProcessIdentity(1000, 3000,
+                                                                                                (3000, 4000))
+    assert identity(1000, policy="Strict") == kubelet.ProcessIdentity(1000, 1000, (1000,))
+
+
+def test_without_run_as_group_the_primary_gid_is_the_accounts_in_the_images_passwd() -> None:
+    assert identity(1000, extra=(4000,)) == kubelet.ProcessIdentity(1000, 1000, (1000, 50000, 4000))
+
+
+def test_a_uid_the_image_does_not_list_has_gid_0_and_no_image_groups() -> None:
+    assert identity(4242) == kubelet.ProcessIdentity(4242, 0, (0,))
+    assert identity(1000, passwd="", group="") == kubelet.ProcessIdentity(1000, 0, (0,))   # no /etc/passwd
+
+
+def test_the_images_user_counts_without_run_as_user_and_its_group_part_does_not() -> None:
+    assert identity(image_user="") == kubelet.ProcessIdentity(0, 0, (0, 10))        # root, in wheel
+    assert identity(image_user="1000:2000") == kubelet.ProcessIdentity(1000, 1000, (1000, 50000))
+    assert identity(image_user="user-defined-in-image", run_as_group=7) == kubelet.ProcessIdentity(
+        1000, 7, (7, 50000))
+    with pytest.raises(ValueError, match="'nobody' is not in the image's /etc/passwd"):
+        identity(image_user="nobody")
+
+
+def test_a_group_named_like_the_user_is_its_primary_not_a_supplemental_one() -> None:
+    group = "user-defined-in-image:x:1234:user-defined-in-image\n"
+    assert identity(1000, 3000, group=group) == kubelet.ProcessIdentity(1000, 3000, (3000,))
+
+
+def test_identity_becomes_an_explicit_user_and_groups_and_the_policy_is_read() -> None:
+    p = pod("""
+        securityContext: {runAsUser: 1000, supplementalGroups: [4000], supplementalGroupsPolicy: Strict}
+        containers: [{name: a, image: busybox}]
+    """)
+    assert p.containers[0].security.groups_policy == "Strict"
+    assert pod("containers: [{name: a, image: busybox}]").containers[0].security.groups_policy == "Merge"
+    args = container_create_args(p, p.containers[0], "h", identity=kubelet.ProcessIdentity(1000, 1000, (1000, 4000)))
+    assert (args["user"], args["group_add"]) == ("1000:1000", ["1000", "4000"])
+
+
+# --- emptyDir mode (KEP-5502) ------------------------------------------------------------------------------
+
+def root_entry(volume, root: str = "data") -> tuple[int, int]:
+    with tarfile.open(fileobj=io.BytesIO(volume_archive(volume, root=root))) as tar:
+        member = tar.getmember(root)
+    return member.mode, member.gid
+
+
+@pytest.mark.parametrize(("source", "fs_group", "want"), [
+    ("{}", "", (0o777, 0)),
+    ("{mode: 0750}", "", (0o750, 0)),
+    ("{mode: 01777}", "", (0o1777, 0)),
+    ("{medium: Memory, mode: 0750}", "", (0o750, 0)),
+    ("{medium: Memory, mode: 0}", "", (0, 0)),
+    # fsGroup's ownership goes over the mode: group rw(x), setgid; the sticky bit stays
+    ("{mode: 0700}", "securityContext: {fsGroup: 2000}", (0o2770, 2000)),
+    ("{medium: Memory, mode: 01777}", "securityContext: {fsGroup: 2000}", (0o3777, 2000)),
+])
+def test_an_empty_dirs_mode_is_its_root_directorys(source: str, fs_group: str, want: tuple[int, int]) -> None:
+    p = pod(f"""
+        {fs_group}
+        volumes: [{{name: v, emptyDir: {source}}}]
+        containers: [{{name: a, image: busybox}}]
+    """)
+    assert root_entry(p.volumes[0]) == want
+
+
+def test_a_memory_empty_dir_without_mode_or_fs_group_keeps_its_tmpfs_as_mounted() -> None:
+    p = pod("""
+        volumes: [{name: v, emptyDir: {medium: Memory}}]
+        containers: [{name: a, image: busybox}]
+    """)
+    assert volume_archive(p.volumes[0], root="v") is None

@@ -325,6 +325,12 @@ class FakeAPI:
     def create_host_config(self, **kwargs) -> dict:
         return kwargs
 
+    def inspect_image(self, image: str) -> dict:
+        return {"Id": "sha256:fake-" + image, "Config": {}}
+
+    def get_archive(self, container_id: str, path: str) -> tuple:
+        raise docker.errors.NotFound("no such file")    # an image without /etc/passwd or /etc/group
+
     def create_container(self, image: str, name: str | None = None, **kwargs) -> dict:
         if name is None:
             return {"Id": "helper"}     # the never-started helper that fills a volume

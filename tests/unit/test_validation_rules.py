@@ -212,6 +212,15 @@ def test_modes_are_between_0_and_0777() -> None:
         "between 0 and 0777 in octal (written 0644 in YAML), 0 and 511 in decimal"]
 
 
+
+def test_an_empty_dir_mode_is_between_0_and_01777() -> None:
+    assert errors(volume("emptyDir: {mode: 01777}")) == []
+    assert errors(volume("emptyDir: {mode: 02777}")) == [
+        "pod.yaml:8:22: spec.volumes[0].emptyDir.mode: 1535 (octal 2777) is not an emptyDir mode: it must be "
+        "between 0 and 01777 in octal (written 01777 in YAML), 0 and 1023 in decimal; setuid and setgid are not "
+        "allowed"]
+    assert errors(volume("emptyDir: {mode: -1}"))[0].startswith("pod.yaml:8:22: spec.volumes[0].emptyDir.mode: -1 is")
+
 # --- hostPath --------------------------------------------------------------------------
 
 def host(path: str, kind: str = "") -> str:

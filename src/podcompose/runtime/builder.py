@@ -341,10 +341,13 @@ class PodBuilder:
         values = self.runtime_values() if _uses_runtime_values(spec) else None
         if values is not None:
             values = self.with_env_files(spec, values)
-        args = translate.container_create_args(self.pod, spec, self.spec_hash, staged,
-                                               volume_subpath=self.volume_subpath, labels=labels, values=values)
         with docker_errors(f"starting container {spec.name} of pod {self.pod.name}"):
             security.check_non_root(self.client, self.pod, spec)
+            identity = security.container_identity(self.client, self.pod, spec)
+        args = translate.container_create_args(self.pod, spec, self.spec_hash, staged,
+                                               volume_subpath=self.volume_subpath, labels=labels, values=values,
+                                               identity=identity)
+        with docker_errors(f"starting container {spec.name} of pod {self.pod.name}"):
             security.load_profiles(self.pod, spec, args)
             security.add_termination_log(self.pod, spec, args)
             container_id = create_container(self.client, args)
