@@ -92,6 +92,15 @@ def image_user_name(image_user: str) -> str:
     return image_user.split(":", 1)[0] or "0"
 
 
+def identity_is_the_images(run_as_user: int | None, run_as_group: int | None, extra_groups: Iterable[int],
+                           policy: str, image_user: str) -> bool:
+    """Whether the runtime's own choice is the kubelet's: Merge, no runAsUser, runAsGroup, supplementalGroups
+    or fsGroup, and an image USER without a group (which the kubelet would drop). Docker then gives the
+    image's user its /etc/passwd gid and /etc/group memberships itself, and no image file needs reading."""
+    return (run_as_user is None and run_as_group is None and not tuple(extra_groups) and policy != "Strict"
+            and ":" not in image_user)
+
+
 def process_identity(run_as_user: int | None, run_as_group: int | None, image_user: str,
                      extra_groups: Iterable[int], policy: str, passwd: Iterable[Account],
                      group: Iterable[Group]) -> ProcessIdentity:

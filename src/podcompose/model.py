@@ -751,6 +751,7 @@ def pods_from_documents(documents: list[Document], *, namespace: str | None = No
             spec = dict(template.get("spec") or {})
             if document.kind == "Job":
                 spec.setdefault("restartPolicy", "Never")
+                spec = _with_job_deadline(spec, (data.get("spec") or {}).get("activeDeadlineSeconds"))
             names = [n for _, n in pod_names([document], ns)]
             builders = [(_PodBuilder(document, ("spec", "template", "spec"), n, ns, objects, overrides),
                          spec, template.get("metadata") or {}) for n in names]
@@ -765,6 +766,16 @@ def pods_from_documents(documents: list[Document], *, namespace: str | None = No
 
 
 _TEMPLATE_KINDS = ("Deployment", "ReplicaSet", "DaemonSet", "Job")
+
+
+def _with_job_deadline(spec: dict[str, Any], job_deadline: Any) -> dict[str, Any]:
+    """A Job's activeDeadlineSeconds counts from the Job's start; its one pod starts at that moment, so the
+    Job's deadline is the pod's, or the pod's own when that is sooner."""
+    if not isinstance(job_deadline, int) or isinstance(job_deadline, bool) or job_deadline <= 0:
+        return spec
+    own = spec.get("activeDeadlineSeconds")
+    sooner = job_deadline if not isinstance(own, int) or own <= 0 else min(own, job_deadline)
+    return spec | {"activeDeadlineSeconds": sooner}
 
 
 def _stateful_builders(document: Document, namespace: str, objects: _Objects, overrides: Mapping[str, str]

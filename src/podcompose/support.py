@@ -39,6 +39,7 @@ NO_API_SERVER = "no meaning without an API server"
 NO_CONTROLLER = ("no controller loop yet: `up` makes every pod at once and recreates a changed one; "
                  "rollouts, ordering and readiness gating are planned with controller support")
 NO_HISTORY = "no ControllerRevision history without an API server"
+NO_JOB_CONTROLLER = "no Job controller yet (planned with controller support): the template's pod runs once"
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ WORKLOAD_FIELDS: dict[str, tuple[Field, ...]] = {
         I("spec.minReadySeconds", "no rollouts on one host"),
         I("spec.revisionHistoryLimit", "no ReplicaSet history on one host"),
         I("spec.progressDeadlineSeconds", "no rollouts on one host"),
-        U("spec.paused", default=False),
+        U("spec.paused", NO_CONTROLLER + " (a paused Deployment's pods are still made)", default=False),
     ),
     "ReplicaSet": (
         S("spec.selector"),
@@ -274,20 +275,21 @@ WORKLOAD_FIELDS: dict[str, tuple[Field, ...]] = {
         S("spec.template"),
         I("spec.selector", "the pod is found by podcompose's own labels"),
         I("spec.manualSelector", "the pod is found by podcompose's own labels"),
-        U("spec.backoffLimit", "a failed Job pod is not retried"),
-        U("spec.completions", "podcompose runs one pod per Job", default=1),
-        U("spec.parallelism", "podcompose runs one pod per Job", default=1),
-        U("spec.activeDeadlineSeconds", "the Job is not stopped at a deadline"),
-        U("spec.ttlSecondsAfterFinished", "finished Jobs are kept until `down`"),
-        U("spec.completionMode", default="NonIndexed"),
-        U("spec.backoffLimitPerIndex"),
-        U("spec.maxFailedIndexes"),
-        U("spec.podFailurePolicy"),
-        U("spec.successPolicy"),
-        U("spec.suspend", default=False),
-        U("spec.podReplacementPolicy"),
+        U("spec.backoffLimit", NO_JOB_CONTROLLER + ", a failed one is not replaced", default=6),
+        U("spec.completions", NO_JOB_CONTROLLER, default=1),
+        U("spec.parallelism", NO_JOB_CONTROLLER, default=1),
+        S("spec.activeDeadlineSeconds", "the Job's one pod starts with the Job: it gets the deadline (or its own, "
+          "when sooner) and ends Failed (DeadlineExceeded)"),
+        U("spec.ttlSecondsAfterFinished", NO_JOB_CONTROLLER + " and is kept until down"),
+        U("spec.completionMode", NO_JOB_CONTROLLER, default="NonIndexed"),
+        U("spec.backoffLimitPerIndex", NO_JOB_CONTROLLER),
+        U("spec.maxFailedIndexes", NO_JOB_CONTROLLER),
+        U("spec.podFailurePolicy", NO_JOB_CONTROLLER),
+        U("spec.successPolicy", NO_JOB_CONTROLLER),
+        U("spec.suspend", NO_JOB_CONTROLLER + ", suspended or not", default=False),
+        U("spec.podReplacementPolicy", NO_JOB_CONTROLLER),
         I("spec.managedBy", "podcompose is the only controller"),
-        U("spec.scheduling"),
+        U("spec.scheduling", NO_JOB_CONTROLLER),
     ),
 }
 

@@ -352,3 +352,15 @@ def test_a_memory_empty_dir_without_mode_or_fs_group_keeps_its_tmpfs_as_mounted(
         containers: [{name: a, image: busybox}]
     """)
     assert volume_archive(p.volumes[0], root="v") is None
+
+
+def test_the_image_files_are_read_only_when_the_pod_changes_the_images_identity() -> None:
+    from podcompose.kubelet import identity_is_the_images
+
+    assert identity_is_the_images(None, None, (), "Merge", "")
+    assert identity_is_the_images(None, None, (), "Merge", "app")
+    assert not identity_is_the_images(1000, None, (), "Merge", "")
+    assert not identity_is_the_images(None, 3000, (), "Merge", "")
+    assert not identity_is_the_images(None, None, (2000,), "Merge", "")      # supplementalGroups or fsGroup
+    assert not identity_is_the_images(None, None, (), "Strict", "")
+    assert not identity_is_the_images(None, None, (), "Merge", "1000:2000")  # the kubelet drops the image's group

@@ -136,7 +136,8 @@ spec:
 """
     assert findings(job) == [
         "pod.yaml:5:3: warning: not supported yet: spec.backoffLimit will not be applied "
-        "(a failed Job pod is not retried)"]
+        "(no Job controller yet (planned with controller support): the template's pod runs once, a failed one is "
+        "not replaced)"]
 
 
 def test_unknown_fields_get_no_support_warning() -> None:

@@ -79,14 +79,18 @@ MAX_LINKS = 8                                 # an account file that is a symbol
 _accounts: dict[str, tuple[str, str]] = {}    # image id -> (/etc/passwd, /etc/group) text, for this process
 
 
-def container_identity(client: docker.DockerClient, pod: Pod, spec: Container) -> kubelet.ProcessIdentity:
+def container_identity(client: docker.DockerClient, pod: Pod, spec: Container) -> kubelet.ProcessIdentity | None:
     """The uid, gid and groups of the container's first process, as a CRI runtime sets them.
 
     Passed to Docker as `user=uid:gid` and `group_add`, so Docker's own merge (image groups only when
-    no group is given) never decides."""
+    no group is given) never decides. None when the pod asks for nothing of it: Docker then runs the
+    image's user with its /etc/passwd gid and /etc/group memberships, which is the Merge policy."""
+    security = spec.security
     image = client.api.inspect_image(spec.image) or {}
     image_user = str((image.get("Config") or {}).get("User") or "")
-    security = spec.security
+    if kubelet.identity_is_the_images(security.run_as_user, security.run_as_group, security.groups,
+                                      security.groups_policy, image_user):
+        return None
     passwd, group = ("", "")
     if not (security.groups_policy == "Strict" and security.run_as_user is not None
             and security.run_as_group is not None):      # else nothing of the image's counts
