@@ -226,7 +226,11 @@ def _mounts(pod: Pod, container: Container, staged: Mapping[int, str],
     mounts: list[dict[str, Any]] = []
     for index, mount in enumerate(container.volume_mounts):
         volume = volumes[mount.volume]
-        read_only = mount.read_only or volume.kind in CONFIG_VOLUME_KINDS or volume.read_only or volume.kind == "image"
+        read_only = mount.read_only or volume.kind in CONFIG_VOLUME_KINDS or volume.read_only
+        if volume.kind == "image" and not image_mounts:
+            # Its source is read-only and noexec already (the view volume, or a sealed staged subPath): a
+            # ReadOnly mount would have the runtime remount it with `ro` alone, which drops noexec.
+            read_only = False
         if volume.kind == "image" and image_mounts:
             image_mount: dict[str, Any] = {"Type": "image", "Source": volume.image_reference,
                                            "Target": mount.mount_path, "ReadOnly": True}

@@ -286,7 +286,8 @@ class PodBuilder:
                                                                self.image_mounts):
             target = subpath.staging_path(self.pod.namespace, self.pod.name, spec.name, index)
             try:
-                staged[index] = subpath.stage(self.volume_base(volume), sub_path, volume.name, target)
+                staged[index] = subpath.stage(self.volume_base(volume), sub_path, volume.name, target,
+                                              image=volume.kind == "image")
             except subpath.SubPathError as error:
                 raise self.mount_problem(spec, index, error.message) from error
             except OSError as error:
