@@ -201,7 +201,7 @@ def test_image_volume_needs_a_reference_and_a_known_pull_policy() -> None:
       - {name: tools, image: {pullPolicy: Sometimes}}
     """)) == ["pod.yaml:8:26: spec.volumes[0].image.reference: required field is missing: the image whose file "
               "system the volume is",
-              "pod.yaml:8:38: spec.volumes[0].image.pullPolicy: 'Sometimes' is not a pull policy: use one of "
+              "pod.yaml:8:39: spec.volumes[0].image.pullPolicy: 'Sometimes' is not a pull policy: use one of "
               "Always, Never, IfNotPresent"]
 
 
