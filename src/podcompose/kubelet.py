@@ -221,6 +221,104 @@ def qos_class(containers: Iterable[ContainerResources]) -> str:
     return "Burstable"
 
 
+# --- pod-level resources (KEP-2837: component-helpers/resource, pkg/apis/core/v1/defaults.go) ----------
+
+POD_LEVEL_RESOURCES = ("cpu", "memory")     # supportedPodLevelResources (hugepages-* are refused, see model)
+POD_LEVEL_LIMITS = POD_LEVEL_RESOURCES + ("pids",)   # and a pod's pids limit (KEP-6063)
+
+
+def aggregate_container_requests(init: Iterable[tuple[bool, Mapping[str, Any]]],
+                                 regular: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """AggregateContainerRequests (the sidecar formula of KEP-753), as exact Decimals.
+
+    `init` is (is a sidecar, requests) in order; requests already defaulted to limits. The regular
+    containers and the sidecars add up; each init container counts with the sidecars started before
+    it; the pod needs the larger of the two."""
+    from .quantity import parse_quantity
+
+    def add(total: dict[str, Any], amounts: Mapping[str, Any]) -> None:
+        for name, value in amounts.items():
+            total[name] = total.get(name, 0) + parse_quantity(value)
+
+    running: dict[str, Any] = {}
+    for amounts in regular:
+        add(running, amounts)
+    sidecars: dict[str, Any] = {}
+    peak: dict[str, Any] = {}
+    for is_sidecar, amounts in init:
+        if is_sidecar:
+            add(running, amounts)
+            add(sidecars, amounts)
+            needed = dict(sidecars)
+        else:
+            needed = dict(sidecars)
+            add(needed, amounts)
+        for name, value in needed.items():
+            peak[name] = max(peak.get(name, value), value)
+    for name, value in peak.items():
+        running[name] = max(running.get(name, value), value)
+    return running
+
+
+def defaulted_pod_requests(requests: Mapping[str, Any], limits: Mapping[str, Any],
+                           aggregate: Mapping[str, Any]) -> dict[str, Any]:
+    """defaultPodRequests: with pod-level limits, an unset pod request is the containers' aggregate
+    request of that resource, or, when no container requests it, the pod's limit. Exact Decimals."""
+    from .quantity import parse_quantity
+
+    result = {name: parse_quantity(value) for name, value in requests.items() if name in POD_LEVEL_RESOURCES}
+    if not limits:
+        return result
+    for name, value in aggregate.items():
+        if name in POD_LEVEL_RESOURCES:
+            result.setdefault(name, value)
+    for name, value in limits.items():
+        if name in POD_LEVEL_RESOURCES:
+            result.setdefault(name, parse_quantity(value))
+    return result
+
+
+def pod_qos_class(requests: Mapping[str, Any], limits: Mapping[str, Any]) -> str:
+    """ComputePodQOS when pod-level resources are set: from the pod's (defaulted) requests and limits only.
+
+    Guaranteed needs both cpu and memory limits and requests equal to them."""
+    from .quantity import parse_quantity
+
+    found_requests = {n: parse_quantity(v) for n, v in requests.items()
+                      if n in POD_LEVEL_RESOURCES and parse_quantity(v) > 0}
+    found_limits = {n: parse_quantity(v) for n, v in limits.items()
+                    if n in POD_LEVEL_RESOURCES and parse_quantity(v) > 0}
+    if not found_requests and not found_limits:
+        return "BestEffort"
+    guaranteed = set(found_limits) == set(POD_LEVEL_RESOURCES) and \
+        all(found_limits.get(n) == v for n, v in found_requests.items()) and len(found_requests) == len(found_limits)
+    return "Guaranteed" if guaranteed else "Burstable"
+
+
+@dataclass(frozen=True)
+class PodCgroup:
+    """ResourceConfigForPod: what the pod's cgroup holds (None: no limit)."""
+
+    cpu_shares: int
+    cpu_quota: int | None
+    cpu_period: int
+    memory_limit: int | None
+    pids_limit: int | None = None
+
+
+def pod_cgroup(cpu_request_milli: int | None, cpu_limit_milli: int | None,
+               memory_limit_bytes: int | None, pids_limit: int | None = None) -> PodCgroup:
+    """The pod cgroup's values from its pod-level requests and limits: shares from the CPU request
+    (MilliCPUToShares; the minimum 2 without one), quota from the CPU limit, the memory limit as is."""
+    quota = milli_cpu_to_quota(cpu_limit_milli) if cpu_limit_milli else None
+    return PodCgroup(milli_cpu_to_shares(cpu_request_milli or 0), quota, QUOTA_PERIOD, memory_limit_bytes, pids_limit)
+
+
+def cpu_shares_to_weight(shares: int) -> int:
+    """CpuSharesToCpuWeight (cgroup v2): 2 -> 1, 1024 -> 39, 262144 -> 10000."""
+    return 1 + ((shares - 2) * 9999) // 262142
+
+
 # --- /etc/hosts (pkg/kubelet/kubelet_pods.go managedHostsFileContent) -------------------------------
 
 HOSTNAME_OVERRIDE_MAX = 64      # validation of spec.hostnameOverride (KEP-4762)

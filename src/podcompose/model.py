@@ -57,6 +57,8 @@ class Volume:
     claim_name: str = ""                   # persistentVolumeClaim: the claim (a named volume of the namespace)
     claim_declared: bool = False           # ... given among the documents (else made on first use, with a note)
     read_only: bool = False                # persistentVolumeClaim readOnly
+    image_reference: str = ""              # image: the image whose file system the volume is (read-only)
+    image_pull_policy: str = ""            # image: pullPolicy, defaulted as a container's
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class Resources:
     memory_limit_bytes: int | None = None
     cpu_request_milli: int | None = None         # requests default to limits, as the API server defaults them
     memory_request_bytes: int | None = None
+    pids_limit: int | None = None                # pod level only (KEP-6063): the pod cgroup's pids.max
 
     @property
     def cpu_limit_milli(self) -> int | None:
@@ -154,6 +157,7 @@ class Pod:
     sysctls: tuple[tuple[str, str], ...] = ()
     fs_group_change_policy: str = ""
     qos_class: str = "BestEffort"
+    resources: Resources | None = None     # spec.resources (pod-level), requests defaulted: the pod's cgroup
     uid: str = ""      # metadata.uid: given by `up` when it creates the pod (kept in the desired state), not hashed
 
     @property
@@ -317,6 +321,9 @@ class _PodBuilder:
         dns = spec.get("dnsConfig")
         qos = kubelet.qos_class(kubelet.ContainerResources(*_requests_and_limits(c.get("resources") or {}))
                                 for key in ("initContainers", "containers") for c in spec.get(key) or [])
+        pod_resources = self.pod_resources(spec)
+        if pod_resources is not None:
+            qos = kubelet.pod_qos_class(*pod_resources)
         pod_level = dict(
             host_ipc=bool(spec.get("hostIPC", False)),
             host_pid=bool(spec.get("hostPID", False)),
@@ -333,6 +340,8 @@ class _PodBuilder:
             sysctls=tuple((str(s.get("name")), str(s.get("value"))) for s in pod_security.get("sysctls") or ()),
             fs_group_change_policy=str(pod_security.get("fsGroupChangePolicy") or ""),
             qos_class=qos,
+            resources=None if pod_resources is None else replace(
+                _resources(pod_resources[1], pod_resources[0]), pids_limit=self.pids_limit(spec)),
         )
         return Pod(
             **pod_level,
@@ -351,6 +360,30 @@ class _PodBuilder:
             active_deadline_seconds=None if deadline is None else int(deadline),
             source=self.document.source,
         )
+
+    def pod_resources(self, spec: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """spec.resources as (requests defaulted as the API server does, limits); None when it sets neither
+        cpu nor memory (the kubelet then ignores it: IsPodLevelResourcesSet)."""
+        resources = spec.get("resources") or {}
+        for section in ("limits", "requests"):
+            for resource in resources.get(section) or {}:
+                if str(resource).startswith("hugepages-"):
+                    self.fail(self.spec_path + ("resources", section, resource),
+                              f"{resource} cannot be given: podcompose sets no hugetlb limit on the pod's cgroup, "
+                              "so it refuses hugepages rather than run the pod without them")
+        limits = {k: v for k, v in (resources.get("limits") or {}).items() if k in kubelet.POD_LEVEL_RESOURCES}
+        requests = {k: v for k, v in (resources.get("requests") or {}).items() if k in kubelet.POD_LEVEL_RESOURCES}
+        if not limits and not requests and self.pids_limit(spec) is None:
+            return None
+        init = [(c.get("restartPolicy") == "Always", _requests_and_limits(c.get("resources") or {})[0])
+                for c in spec.get("initContainers") or []]
+        regular = [_requests_and_limits(c.get("resources") or {})[0] for c in spec.get("containers") or []]
+        aggregate = kubelet.aggregate_container_requests(init, regular)
+        return kubelet.defaulted_pod_requests(requests, limits, aggregate), limits
+
+    def pids_limit(self, spec: Mapping[str, Any]) -> int | None:
+        value = ((spec.get("resources") or {}).get("limits") or {}).get("pids")
+        return None if value is None else memory_to_bytes(value)
 
     def with_handlers(self, container: Container, raw: Mapping[str, Any],
                       where: tuple[str | int, ...]) -> Container:
@@ -679,6 +712,11 @@ class _PodBuilder:
                           read_only=bool(claim.get("readOnly", False)))
         if "ephemeral" in raw:
             return Volume(name, "ephemeral")
+        if "image" in raw:
+            source = raw["image"] or {}
+            reference = override_image(str(source.get("reference") or ""), self.image_overrides)
+            return Volume(name, "image", image_reference=reference,
+                          image_pull_policy=str(source.get("pullPolicy") or default_pull_policy(reference)))
         kinds = [k for k in raw if k != "name"]
         self.fail(path, f"volume source {', '.join(kinds) or '(none)'} is not supported yet")
         return None

@@ -130,6 +130,10 @@ def plan_up(pod: Pod, observed: ObservedPod | None, options: PlanOptions = PlanO
         if container.image not in seen:
             seen.add(container.image)
             steps.append(EnsureImage(container.image, _effective_policy(container.image_pull_policy, options.pull)))
+    for volume in pod.volumes:
+        if volume.kind == "image" and volume.image_reference not in seen:
+            seen.add(volume.image_reference)
+            steps.append(EnsureImage(volume.image_reference, _effective_policy(volume.image_pull_policy, options.pull)))
     # Images first: a pull that fails must not cost the user the pod already running.
     if observed is not None:
         if options.replace:

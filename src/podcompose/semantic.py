@@ -182,6 +182,7 @@ def _check_pod_fields(ctx: _Context) -> None:
     _check_int(ctx, ctx.at("activeDeadlineSeconds"), ctx.spec.get("activeDeadlineSeconds"), 1)
     if isinstance(ctx.spec.get("resources"), dict):
         _check_resources(ctx, ctx.at("resources"), ctx.spec["resources"])
+        _check_pod_resources(ctx, ctx.spec["resources"])
 
 
 def _check_int(ctx: _Context, path: FieldPath, value: Any, low: int, high: int | None = None) -> bool:
@@ -260,6 +261,21 @@ def _check_volume_source(ctx: _Context, path: FieldPath, volume: dict[str, Any])
     if "emptyDir" in volume:
         _check_non_negative(ctx, path + ("emptyDir", "sizeLimit"), _d(volume["emptyDir"]).get("sizeLimit"))
         _report_rule(ctx, path + ("emptyDir", "mode"), rules.empty_dir_mode_error(_d(volume["emptyDir"]).get("mode")))
+    if "image" in volume:
+        _check_image_volume(ctx, path + ("image",), _d(volume.get("image")))
+
+
+_PULL_POLICIES = ("Always", "Never", "IfNotPresent")
+
+
+def _check_image_volume(ctx: _Context, path: FieldPath, source: dict[str, Any]) -> None:
+    """validateImageVolumeSource: a Pod's image volume names its image; pullPolicy is a pull policy."""
+    if not source.get("reference"):
+        ctx.report(path + ("reference",), "required field is missing: the image whose file system the volume is")
+    policy = source.get("pullPolicy")
+    if policy is not None and policy not in _PULL_POLICIES:
+        ctx.report(path + ("pullPolicy",), f"{shown(policy)} is not a pull policy: use one of "
+                                          f"{', '.join(_PULL_POLICIES)}")
 
 
 def _report_rule(ctx: _Context, path: FieldPath, message: str | None) -> None:
@@ -587,6 +603,64 @@ def _check_resources(ctx: _Context, path: FieldPath, resources: dict[str, Any]) 
             shown = resources["limits"][name]
             ctx.report(path + ("requests", name), f"the request {resources['requests'][name]} is more than the "
                                                   f"limit {shown} ({format_path(path + ('limits', name))})")
+
+
+def _check_pod_resources(ctx: _Context, resources: dict[str, Any]) -> None:
+    """validatePodResources: only cpu and memory (and hugepages) at pod level, no claims; the containers'
+    aggregate requests within the pod's requests (also as defaulted from its limits); no container's
+    limit above the pod's."""
+    path = ctx.at("resources")
+    if resources.get("claims"):
+        ctx.report(path + ("claims",), "claims cannot be set for resources at pod level")
+    sections = {section: _quantities(_d(resources.get(section))) for section in ("requests", "limits")}
+    for section in sections:
+        for name in _d(resources.get(section)):
+            allowed = kubelet.POD_LEVEL_LIMITS if section == "limits" else kubelet.POD_LEVEL_RESOURCES
+            if name not in allowed and not str(name).startswith("hugepages-"):
+                ctx.report(path + (section, name), f"{shown(name)} cannot be set at pod level: pod-level "
+                                                   f"{section} are {', '.join(allowed)}", key=True)
+    containers = [(c.get("restartPolicy") == "Always", _defaulted_requests(c))
+                  for _, c in _enumerate_dicts(ctx.spec.get("initContainers"))]
+    regular = [_defaulted_requests(c) for _, c in _enumerate_dicts(ctx.spec.get("containers"))]
+    aggregate = kubelet.aggregate_container_requests(containers, regular)
+    for name, total in aggregate.items():
+        if name not in kubelet.POD_LEVEL_RESOURCES:
+            continue
+        request, limit = sections["requests"].get(name), sections["limits"].get(name)
+        if request is not None and total > request:
+            ctx.report(path + ("requests", name), f"{resources['requests'][name]} must be at least the containers' "
+                                                  f"aggregate request of {name}, {_decimal_text(total)}")
+        elif request is None and limit is not None and total > limit:
+            ctx.report(path + ("limits", name), f"the pod's request of {name} defaults to the containers' aggregate "
+                                                f"request, {_decimal_text(total)}, which is more than this limit")
+    for i, container in _enumerate_dicts(ctx.spec.get("containers")):
+        for name, value in _quantities(_d(_d(container.get("resources")).get("limits"))).items():
+            limit = sections["limits"].get(name)
+            if name in kubelet.POD_LEVEL_RESOURCES and limit is not None and value > limit:
+                ctx.report(ctx.at("containers", i, "resources", "limits", name),
+                           f"{container['resources']['limits'][name]} is more than the pod's limit "
+                           f"{resources['limits'][name]} ({format_path(path + ('limits', name))})")
+
+
+def _quantities(amounts: dict[str, Any]) -> dict[str, Decimal]:
+    """The amounts that parse (the schema reports the others)."""
+    found = {}
+    for name, value in amounts.items():
+        try:
+            found[str(name)] = parse_quantity(value)
+        except (ValueError, TypeError):
+            continue
+    return found
+
+
+def _defaulted_requests(container: dict[str, Any]) -> dict[str, Decimal]:
+    """A container's requests, each unset one defaulted to its limit (the API server's defaulting)."""
+    resources = _d(container.get("resources"))
+    return _quantities(_d(resources.get("limits"))) | _quantities(_d(resources.get("requests")))
+
+
+def _decimal_text(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
 def _check_resource_name(ctx: _Context, path: FieldPath, name: str) -> None:

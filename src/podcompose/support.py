@@ -128,7 +128,15 @@ POD_FIELDS: tuple[Field, ...] = (
     S("spec.securityContext.seLinuxOptions", "applied where the Docker daemon runs with SELinux"),
     U("spec.securityContext.seLinuxChangePolicy", "no SELinux relabelling of volumes"),
     U("spec.securityContext.windowsOptions", "Linux containers only"),
-    U("spec.resources", "set limits on each container instead"),
+    S("spec.resources", "cpu and memory: a pod cgroup (Docker's cgroup_parent, under podcompose/ in each "
+      "hierarchy) holds the pod's limits and its CPU shares, and every container of the pod; a container with no "
+      "limit of its own gets the pod's, and the QoS class comes from the pod's resources. On cgroup v1 a kubelet "
+      "refuses such a pod (the feature is cgroup v2 only); podcompose applies the same limits there. Needs "
+      "Docker's cgroupfs driver"),
+    S("spec.resources.limits"),
+    S("spec.resources.requests"),
+    U("spec.resources.claims", "dynamic resource allocation has no driver on one Docker host (and Kubernetes "
+      "forbids claims at pod level)"),
     U("spec.resourceClaims", "no dynamic resource allocation"),
     U("spec.ephemeralContainers", "ephemeral containers are added by kubectl debug, not in manifests"),
     # --- volumes ---
@@ -149,7 +157,9 @@ POD_FIELDS: tuple[Field, ...] = (
       "(down --volumes removes it); a claim not among the documents is made on first use"),
     S("spec.volumes[*].ephemeral", "a per-pod named volume, removed with the pod (the claim template's size and "
       "class are not applied)"),
-    U("spec.volumes[*].image", "no image volumes"),
+    S("spec.volumes[*].image", "read-only and noexec as a kubelet mounts it; on Docker 28+ (API 1.48) an image "
+      "mount, before that the image's file system copied into a volume of the pod when it starts (a subPath "
+      "staged on an engine without volume subpaths is read-only but not noexec)"),
     # --- containers (init containers too) ---
     S(f"{C}.name"),
     S(f"{C}.image"),

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from . import downward, naming, redact
 from . import kubelet
-from .model import Container, Pod, Port, Volume
+from .model import Container, Pod, Port, Resources, Volume
 
 CONFIG_VOLUME_KINDS = ("configMap", "secret", "downwardAPI", "projected")   # files written by podcompose, read-only
 
@@ -25,6 +25,36 @@ def is_tmpfs(volume: Volume) -> bool:
     kubelet keeps them)."""
     return (volume.kind == "emptyDir" and volume.medium == "Memory") or \
         volume.kind in ("secret", "downwardAPI", "projected")
+
+
+CGROUP_ROOT = "podcompose"          # the pods' cgroups, in every hierarchy: /podcompose/<namespace>_<pod>
+IMAGE_ROOTFS_SUFFIX = ".rootfs"     # an image volume's copy of the image (no Kubernetes volume name holds a '.')
+
+
+def pod_cgroup_name(namespace: str, pod: str) -> str:
+    """The pod's cgroup below each hierarchy's root, as Docker's cgroup_parent."""
+    return f"/{CGROUP_ROOT}/{namespace}_{pod}"
+
+
+def pod_cgroup_parent(pod: Pod) -> str | None:
+    """The pod's cgroup_parent, when it has pod-level resources; None otherwise."""
+    return None if pod.resources is None else pod_cgroup_name(pod.namespace, pod.name)
+
+
+def image_rootfs_volume(pod: Pod, volume: Volume) -> str:
+    """The volume holding an image volume's files (the containers mount a read-only, noexec view of it)."""
+    return naming.volume_name(pod.namespace, pod.name, volume.name) + IMAGE_ROOTFS_SUFFIX
+
+
+def image_volume_args(pod: Pod, volume: Volume, spec_hash: str, rootfs_mountpoint: str) -> tuple[dict[str, Any],
+                                                                                             dict[str, Any]]:
+    """(the rootfs volume, the view the containers mount): the view binds the rootfs read-only and noexec,
+    as a kubelet mounts an image volume (the local driver remounts a bind that is ro with all its flags)."""
+    labels = naming.pod_labels(pod.namespace, pod.name) | {naming.VOLUME: volume.name, naming.SPEC_HASH: spec_hash}
+    rootfs = {"name": image_rootfs_volume(pod, volume), "driver": "local", "labels": labels}
+    view = {"name": naming.volume_name(pod.namespace, pod.name, volume.name), "driver": "local", "labels": labels,
+            "driver_opts": {"type": "none", "device": rootfs_mountpoint, "o": "bind,ro,noexec"}}
+    return rootfs, view
 
 
 def volume_source(pod: Pod, volume: Volume) -> str:
@@ -100,6 +130,8 @@ def pause_create_args(pod: Pod, image: str, spec_hash: str, default_host_ip: str
         "ipc_mode": "shareable",
         "detach": True,
     }
+    if (parent := pod_cgroup_parent(pod)) is not None:
+        args["cgroup_parent"] = parent
     if pod.uid:
         args["labels"][naming.POD_UID] = pod.uid
     if pod.host_network:
@@ -159,7 +191,8 @@ def pod_resolv_conf(pod: Pod, host_resolv: str) -> str | None:
     return kubelet.resolv_conf(dns)
 
 
-def staged_mounts(pod: Pod, container: Container, volume_subpath: bool = False) -> list[tuple[int, Volume, str]]:
+def staged_mounts(pod: Pod, container: Container, volume_subpath: bool = False,
+                  image_mounts: bool = False) -> list[tuple[int, Volume, str]]:
     """(mount index, volume, subPath) of the mounts whose subPath the runtime must stage itself.
 
     Engines with volume subpaths (API 1.45+, `volume_subpath`) open a named
@@ -169,6 +202,8 @@ def staged_mounts(pod: Pod, container: Container, volume_subpath: bool = False) 
     staged = []
     for index, mount in enumerate(container.volume_mounts):
         volume = volumes[mount.volume]
+        if volume.kind == "image" and image_mounts:
+            continue     # the engine mounts the image and opens its subPath itself (ImageOptions.Subpath)
         if mount.sub_path and (volume.kind == "hostPath" or not volume_subpath):
             staged.append((index, volume, mount.sub_path))
     return staged
@@ -185,14 +220,24 @@ def host_source(volume: Volume) -> str:
 
 
 def _mounts(pod: Pod, container: Container, staged: Mapping[int, str],
-            volume_subpath: bool) -> list[dict[str, Any]]:
+            volume_subpath: bool, image_mounts: bool = False) -> list[dict[str, Any]]:
     """Docker Mounts entries (never `src:dst:mode` strings: a `:` in a path cannot corrupt them)."""
     volumes = {v.name: v for v in pod.volumes}
     mounts: list[dict[str, Any]] = []
     for index, mount in enumerate(container.volume_mounts):
         volume = volumes[mount.volume]
         read_only = mount.read_only or volume.kind in CONFIG_VOLUME_KINDS or volume.read_only
-        if mount.sub_path and (volume.kind == "hostPath" or not volume_subpath):
+        if volume.kind == "image" and not image_mounts:
+            # Its source is read-only and noexec already (the view volume, or a sealed staged subPath): a
+            # ReadOnly mount would have the runtime remount it with `ro` alone, which drops noexec.
+            read_only = False
+        if volume.kind == "image" and image_mounts:
+            image_mount: dict[str, Any] = {"Type": "image", "Source": volume.image_reference,
+                                           "Target": mount.mount_path, "ReadOnly": True}
+            if mount.sub_path:
+                image_mount["ImageOptions"] = {"Subpath": mount.sub_path}
+            mounts.append(image_mount)
+        elif mount.sub_path and (volume.kind == "hostPath" or not volume_subpath):
             # The directory (or file) opened without following links, bound onto a staging path.
             mounts.append({"Type": "bind", "Source": staged.get(index) or staged_placeholder(volume, mount.sub_path),
                            "Target": mount.mount_path, "ReadOnly": read_only})
@@ -232,7 +277,7 @@ STDIN_ONCE = "podcompose_stdin_once"
 
 def container_create_args(pod: Pod, container: Container, spec_hash: str,
                           staged: Mapping[int, str] | None = None, *, volume_subpath: bool = False,
-                          labels: Mapping[str, str] | None = None,
+                          image_mounts: bool = False, labels: Mapping[str, str] | None = None,
                           values: downward.RuntimeValues | None = None,
                           identity: kubelet.ProcessIdentity | None = None) -> dict[str, Any]:
     """An init, sidecar or app container joined to the pod's pause container.
@@ -250,7 +295,7 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
     """
     pause = naming.container_name(pod.namespace, pod.name, naming.PAUSE_CONTAINER)
     order = pod.all_containers.index(container) + 1
-    mounts = _mounts(pod, container, staged or {}, volume_subpath)
+    mounts = _mounts(pod, container, staged or {}, volume_subpath, image_mounts)
     security = container.security
     args: dict[str, Any] = {
         "image": container.image,
@@ -292,9 +337,11 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
         args["group_add"] = [str(g) for g in groups]
     if (options := security_options(container)):
         args["security_opt"] = options
-    args.update(cpu_args(container))
-    if container.resources.memory_limit_bytes:
-        args["mem_limit"] = container.resources.memory_limit_bytes
+    args.update(cpu_args(container, pod.resources))
+    if (memory := container.resources.memory_limit_bytes or (pod.resources and pod.resources.memory_limit_bytes)):
+        args["mem_limit"] = memory     # a container with no limit of its own gets the pod's (getMemoryLimit)
+    if (parent := pod_cgroup_parent(pod)) is not None:
+        args["cgroup_parent"] = parent
     if container.tty:
         args["tty"] = True
     if container.stdin:
@@ -330,13 +377,15 @@ def security_options(container: Container) -> list[str]:
     return options
 
 
-def cpu_args(container: Container) -> dict[str, Any]:
-    """The kubelet's CFS settings: shares from the request (MilliCPUToShares), quota/period from the limit."""
+def cpu_args(container: Container, pod_resources: Resources | None = None) -> dict[str, Any]:
+    """The kubelet's CFS settings: shares from the request (MilliCPUToShares), quota/period from the limit
+    (the pod-level limit for a container with none of its own: getCPULimit)."""
     resources = container.resources
     args: dict[str, Any] = {"cpu_shares": kubelet.shares_for(resources.cpu_request_milli, resources.cpu_limit_milli)}
-    if resources.cpu_limit_milli:
+    limit = resources.cpu_limit_milli or (pod_resources.cpu_limit_milli if pod_resources else None)
+    if limit:
         args["cpu_period"] = kubelet.QUOTA_PERIOD
-        args["cpu_quota"] = kubelet.milli_cpu_to_quota(resources.cpu_limit_milli)
+        args["cpu_quota"] = kubelet.milli_cpu_to_quota(limit)
     return args
 
 

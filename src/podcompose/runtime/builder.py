@@ -20,10 +20,11 @@ from .. import downward, envfile, naming, translate
 from ..errors import PodcomposeError
 from ..events import Event, EventSink
 from ..model import Container, Pod, Volume
-from . import hostpath, localfs, ownership, security, subpath
+from . import cgroups, hostpath, imagevolume, localfs, ownership, security, subpath
 from .client import docker_errors
 
 VOLUME_SUBPATH_API = "1.45"   # Docker 26: VolumeOptions.Subpath, opened by the engine without following links
+IMAGE_MOUNT_API = "1.48"      # Docker 28: Mount type image (ImageOptions.Subpath)
 
 
 class MountRefused(PodcomposeError):
@@ -57,6 +58,7 @@ class PodBuilder:
         self.pending_fills: list[tuple[str, bytes]] = []   # tmpfs volumes, filled once the pause container holds them
         self.created_anything = False
         self.volume_subpath = version_gte(getattr(client.api, "api_version", "1.41"), VOLUME_SUBPATH_API)
+        self.image_mounts = version_gte(getattr(client.api, "api_version", "1.41"), IMAGE_MOUNT_API)
         self._node: tuple[int, int, int] | None = None
 
     # --- the downward API's runtime values --------------------------------------------------
@@ -108,6 +110,8 @@ class PodBuilder:
         """Before anything is made: hostPath types hold, and no name the pod needs is someone else's."""
         pod = self.pod
         security.check_admission(self.client, pod)
+        with docker_errors(f"checking the cgroup driver for pod {pod.name}"):
+            cgroups.check_driver(self.client, pod)
         hostpath.check(pod)
         with docker_errors(f"checking the names pod {pod.name} needs"):
             names = [naming.container_name(pod.namespace, pod.name, naming.PAUSE_CONTAINER)]
@@ -119,6 +123,9 @@ class PodBuilder:
                     self.claim_volume(volume, create=False)
                 elif volume.kind != "hostPath":
                     ownership.check_volume_name(self.client, naming.volume_name(pod.namespace, pod.name, volume.name),
+                                                pod.namespace, pod.name)
+                if volume.kind == "image":
+                    ownership.check_volume_name(self.client, translate.image_rootfs_volume(pod, volume),
                                                 pod.namespace, pod.name)
             ownership.check_volume_name(self.client, naming.desired_volume_name(pod.namespace, pod.name),
                                         pod.namespace, pod.name)
@@ -163,6 +170,10 @@ class PodBuilder:
                 attrs = self.claim_volume(volume) or {}
             self.volume_paths[volume.name] = attrs.get("Mountpoint", "")
             return
+        if volume.kind == "image":
+            if not self.image_mounts:
+                self.create_image_volume(volume)
+            return
         volume = self.resolved(volume)
         args = translate.volume_create_args(self.pod, volume, self.spec_hash)
         name = args["name"]
@@ -184,6 +195,30 @@ class PodBuilder:
                 archive = translate.volume_archive(volume)
                 if archive is not None and not localfs.set_root(created.attrs.get("Mountpoint", ""), archive):
                     self.populate(name, archive)
+        self.sink(Event("volume-created", pod=self.pod.name, message=volume.name))
+
+    def new_volume(self, args: Mapping[str, Any]) -> dict[str, Any]:
+        """A volume of this pod, made afresh (a leftover of an interrupted run of this pod is removed)."""
+        name = args["name"]
+        if ownership.check_volume_name(self.client, name, self.pod.namespace, self.pod.name) is not None:
+            self.client.api.remove_volume(name, force=True)
+        self.created_anything = True
+        created = self.client.volumes.create(**args)
+        if not ownership.belongs(created.attrs.get("Labels"), self.pod.namespace, self.pod.name):
+            raise ownership.foreign_volume(name, created.attrs.get("Labels"), self.pod.namespace, self.pod.name)
+        return dict(created.attrs)
+
+    def create_image_volume(self, volume: Volume) -> None:
+        """An image volume on an engine without image mounts: the image's files copied into a volume of
+        the pod, and the read-only, noexec view of it that the containers mount."""
+        rootfs_name = translate.image_rootfs_volume(self.pod, volume)
+        with docker_errors(f"copying image {volume.image_reference} into volume {volume.name}"):
+            placeholder, _ = translate.image_volume_args(self.pod, volume, self.spec_hash, "")
+            rootfs = self.new_volume(placeholder)
+            imagevolume.copy_image(self.client, self.pod, volume, rootfs_name, self.pause_image)
+            _, view = translate.image_volume_args(self.pod, volume, self.spec_hash, rootfs.get("Mountpoint", ""))
+            self.new_volume(view)
+        self.volume_paths[volume.name] = rootfs.get("Mountpoint", "")
         self.sink(Event("volume-created", pod=self.pod.name, message=volume.name))
 
     def populate(self, volume: str, archive: bytes) -> None:
@@ -217,6 +252,10 @@ class PodBuilder:
     def volume_base(self, volume: Volume) -> str:
         if volume.kind == "hostPath":
             return translate.host_source(volume)
+        if volume.kind == "image" and volume.name not in self.volume_paths:
+            attrs = ownership.check_volume_name(self.client, translate.image_rootfs_volume(self.pod, volume),
+                                                self.pod.namespace, self.pod.name)
+            self.volume_paths[volume.name] = (attrs or {}).get("Mountpoint", "")
         if volume.name not in self.volume_paths and volume.kind == "persistentVolumeClaim":
             self.volume_paths[volume.name] = (self.claim_volume(volume, create=False) or {}).get("Mountpoint", "")
         if volume.name not in self.volume_paths:
@@ -280,6 +319,7 @@ class PodBuilder:
 
     def run_pause(self, default_host_ip: str, labels: Mapping[str, str] | None = None) -> str:
         args = translate.pause_create_args(self.pod, self.pause_image, self.spec_hash, default_host_ip, labels)
+        cgroups.ensure(self.pod)
         with docker_errors(f"starting the pause container of pod {self.pod.name}"):
             self.check_name_free(args["name"])
             self.created_anything = True
@@ -303,10 +343,12 @@ class PodBuilder:
         this machine, for a clear message (the engine refuses links again at each start).
         """
         staged: dict[int, str] = {}
-        for index, volume, sub_path in translate.staged_mounts(self.pod, spec, self.volume_subpath):
+        for index, volume, sub_path in translate.staged_mounts(self.pod, spec, self.volume_subpath,
+                                                               self.image_mounts):
             target = subpath.staging_path(self.pod.namespace, self.pod.name, spec.name, index)
             try:
-                staged[index] = subpath.stage(self.volume_base(volume), sub_path, volume.name, target)
+                staged[index] = subpath.stage(self.volume_base(volume), sub_path, volume.name, target,
+                                              image=volume.kind == "image")
             except subpath.SubPathError as error:
                 raise self.mount_problem(spec, index, error.message) from error
             except OSError as error:
@@ -315,7 +357,8 @@ class PodBuilder:
             volumes = {v.name: v for v in self.pod.volumes}
             for index, mount in enumerate(spec.volume_mounts):
                 volume = volumes[mount.volume]
-                if index in staged or not mount.sub_path or not os.path.isdir(self.volume_base(volume)):
+                if index in staged or not mount.sub_path or (volume.kind == "image" and self.image_mounts) \
+                        or not os.path.isdir(self.volume_base(volume)):
                     continue
                 try:
                     os.close(subpath.open_beneath(self.volume_base(volume), mount.sub_path, volume.name).fd)
@@ -345,8 +388,9 @@ class PodBuilder:
             security.check_non_root(self.client, self.pod, spec)
             identity = security.container_identity(self.client, self.pod, spec)
         args = translate.container_create_args(self.pod, spec, self.spec_hash, staged,
-                                               volume_subpath=self.volume_subpath, labels=labels, values=values,
-                                               identity=identity)
+                                               volume_subpath=self.volume_subpath, image_mounts=self.image_mounts,
+                                               labels=labels, values=values, identity=identity)
+        cgroups.ensure(self.pod)
         with docker_errors(f"starting container {spec.name} of pod {self.pod.name}"):
             security.load_profiles(self.pod, spec, args)
             security.add_termination_log(self.pod, spec, args)

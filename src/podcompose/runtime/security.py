@@ -243,6 +243,8 @@ def check_admission(client: docker.DockerClient, pod: Pod) -> None:
         return (c.resources.cpu_request_milli or 0, c.resources.memory_request_bytes or 0)
     requests = kubelet.pod_requests([amounts(c) for c in pod.init_containers if c.role == "init"],
                                     [amounts(c) for c in pod.all_containers if c.role != "init"])
+    if pod.resources is not None:     # the pod-level request of a resource replaces its containers' aggregate
+        requests = (pod.resources.cpu_request_milli or requests[0], pod.resources.memory_request_bytes or requests[1])
     if requests == (0, 0):
         return
     try:

@@ -34,6 +34,9 @@ from ..errors import PodcomposeError
 STAGING_ROOT = os.environ.get("PODCOMPOSE_SUBPATH_DIR", "/run/podcompose/subpath")
 
 MS_BIND = 0x1000
+MS_RDONLY = 0x1
+MS_NOEXEC = 0x8
+MS_REMOUNT = 0x20
 MNT_DETACH = 0x2
 UMOUNT_NOFOLLOW = 0x8
 
@@ -136,6 +139,14 @@ def _mount_bind(source: str, target: str) -> None:
         raise OSError(code, f"bind mount onto {target}: {os.strerror(code)}")
 
 
+def _seal(target: str) -> None:
+    """Make a staged bind read-only and noexec (an image volume's), before Docker binds it again."""
+    flags = MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOEXEC
+    if _libc().mount(b"none", target.encode(), None, flags, None) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"read-only remount of {target}: {os.strerror(code)}")
+
+
 def _umount(target: str) -> None:
     libc = _libc()
     if libc.umount2(target.encode(), UMOUNT_NOFOLLOW) == 0:
@@ -204,14 +215,17 @@ def _unescape(text: str) -> str:
     return "".join(out)
 
 
-def stage(base: str, sub_path: str, volume: str, target: str) -> str:
-    """Open `sub_path` under `base` safely and bind it onto `target` (a staging path); returns `target`."""
+def stage(base: str, sub_path: str, volume: str, target: str, *, image: bool = False) -> str:
+    """Open `sub_path` under `base` safely and bind it onto `target` (a staging path); returns `target`.
+
+    `image`: the volume is an image's file system: a missing subPath is refused, not made, and the
+    bind is read-only and noexec."""
     if os.geteuid() != 0:
         raise SubPathError("mounting a subPath safely on this Docker Engine (API before 1.45) needs root")
     if not os.path.isdir(base):
         raise SubPathError(f"the volume's directory {base} is not on this machine "
                            "(is the Docker daemon remote?); a subPath cannot be staged")
-    opened = open_beneath(base, sub_path, volume)
+    opened = open_beneath(base, sub_path, volume, create=not image)
     try:
         _safe_dir(os.path.dirname(target))
         for point in _mountpoints_under(target):     # a leftover of an interrupted run
@@ -222,6 +236,8 @@ def stage(base: str, sub_path: str, volume: str, target: str) -> str:
         else:
             os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))
         _mount_bind(f"/proc/self/fd/{opened.fd}", target)
+        if image:
+            _seal(target)
     finally:
         os.close(opened.fd)
     return target
