@@ -16,6 +16,9 @@ def connect(timeout: int = 120, max_pool_size: int = 10) -> docker.DockerClient:
     """A client for the daemon named by DOCKER_HOST (or the local socket)."""
     try:
         client = docker.from_env(timeout=timeout, max_pool_size=max_pool_size)
+        if client.api.base_url.startswith("http+docker://"):
+            # a unix socket: no proxy or .netrc applies, and requests would look both up on every call
+            client.api.trust_env = False
         client.ping()
         return client
     except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as error:
