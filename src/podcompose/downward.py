@@ -122,11 +122,21 @@ def format_resource(resource: str, amount: Decimal, divisor: Any) -> str:
     return str(int(value.to_integral_value(rounding="ROUND_CEILING")))
 
 
-def resource_value(resource: str, divisor: Any, requests: Mapping[str, Any], limits: Mapping[str, Any]) -> str:
+# of the resources the downward API exposes, those a pod may limit as a whole (IsSupportedPodLevelResource)
+POD_LEVEL_DOWNWARD_RESOURCES = ("cpu", "memory")
+
+
+def resource_value(resource: str, divisor: Any, requests: Mapping[str, Any], limits: Mapping[str, Any],
+                   pod_limits: Mapping[str, Any] | None = None) -> str:
     """A container's `resourceFieldRef` value: a request unset is its limit (API defaulting) or 0; a limit unset
-    is the node's allocatable, known only at run time (a placeholder)."""
+    is the pod's (pod-level resources, as the kubelet's defaultPodLimitsForDownwardAPI), else the node's
+    allocatable, known only at run time (a placeholder)."""
     kind, _, name = resource.partition(".")
     limit = limits.get(name)
+    if limit is None and kind == "limits" and name in POD_LEVEL_DOWNWARD_RESOURCES:
+        pod_limit = (pod_limits or {}).get(name)
+        if pod_limit is not None and parse_quantity(pod_limit) != 0:
+            limit = pod_limit
     if kind == "requests":
         written = requests.get(name, limit)
         return format_resource(resource, parse_quantity(written) if written is not None else Decimal(0), divisor)

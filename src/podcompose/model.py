@@ -600,8 +600,9 @@ class _PodBuilder:
             self.fail(path + ("resource",), problem or "required field is missing: the resource to read")
             return None
         resources = container.get("resources") or {}
+        pod_limits = (self.spec.get("resources") or {}).get("limits") or {}
         return downward.resource_value(resource, divisor, resources.get("requests") or {},
-                                       resources.get("limits") or {})
+                                       resources.get("limits") or {}, pod_limits)
 
     def downward_files(self, source: Mapping[str, Any], path: tuple[str | int, ...],
                        default_mode: int) -> list[tuple[str, bytes, int]]:

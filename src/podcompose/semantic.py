@@ -619,6 +619,11 @@ def _check_pod_resources(ctx: _Context, resources: dict[str, Any]) -> None:
             if name not in allowed and not str(name).startswith("hugepages-"):
                 ctx.report(path + (section, name), f"{shown(name)} cannot be set at pod level: pod-level "
                                                    f"{section} are {', '.join(allowed)}", key=True)
+    pids = sections["limits"].get("pids")
+    low, high = kubelet.POD_PID_LIMIT_RANGE
+    if pids is not None and not (pids == pids.to_integral_value() and low <= pids <= high):
+        ctx.report(path + ("limits", "pids"), f"{shown(resources['limits']['pids'])} is not a pod pids limit: "
+                                              f"a whole number from {low} to {high}")
     containers = [(c.get("restartPolicy") == "Always", _defaulted_requests(c))
                   for _, c in _enumerate_dicts(ctx.spec.get("initContainers"))]
     regular = [_defaulted_requests(c) for _, c in _enumerate_dicts(ctx.spec.get("containers"))]

@@ -33,9 +33,16 @@ metadata: {{name: {pod_name}}}
 spec:
   terminationGracePeriodSeconds: 1
   resources:
-    limits: {{memory: 64Mi, cpu: 500m, pids: 64}}
+    limits: {{memory: 64Mi, cpu: 500m, pids: 256}}
   containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
+  - name: app
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    env:
+    - name: MEMORY_LIMIT_MI
+      valueFrom: {{resourceFieldRef: {{resource: limits.memory, divisor: 1Mi}}}}
+    - name: CPU_LIMIT_MILLI
+      valueFrom: {{resourceFieldRef: {{resource: limits.cpu, divisor: 1m}}}}
 """)
     cgroup = f"podcompose/default_{pod_name}"
     try:
@@ -43,11 +50,14 @@ spec:
         assert (CGROUP / "memory" / cgroup / "memory.limit_in_bytes").read_text().strip() == str(64 * 2**20)
         assert (CGROUP / "cpu" / cgroup / "cpu.cfs_quota_us").read_text().strip() == "50000"
         assert (CGROUP / "cpu" / cgroup / "cpu.shares").read_text().strip() == "512"
-        assert (CGROUP / "pids" / cgroup / "pids.max").read_text().strip() == "64"
+        assert (CGROUP / "pids" / cgroup / "pids.max").read_text().strip() == "256"
         # the container is in the pod's cgroup, and a 100 MiB allocation is killed there
         assert f":memory:/{cgroup}/" in exec_run(pod_name, "cat", "/proc/self/cgroup").stdout
         allocation = exec_run(pod_name, "sh", "-c", "dd if=/dev/zero of=/dev/null bs=100M count=1 && echo allocated")
         assert allocation.code == 137 and "allocated" not in allocation.stdout
+        # the downward API's limits of a container without its own are the pod's (not the host's)
+        env = exec_run(pod_name, "env").stdout.split()
+        assert "MEMORY_LIMIT_MI=64" in env and "CPU_LIMIT_MILLI=500" in env, env
         described = run_cli("describe", pod_name)
         assert "QoS Class:  Guaranteed" in described.stdout
 

@@ -175,3 +175,16 @@ def test_downward_api_mistakes_are_located() -> None:
 def test_format_map_quotes_as_go_does_for_plain_values() -> None:
     assert downward.format_map({"k": 'say "hi"'}) == 'k="say \\"hi\\""'
     assert downward.format_resource("limits.cpu", Decimal("0"), None) == "0"
+
+
+def test_a_limit_the_container_does_not_set_is_the_pods_then_the_nodes() -> None:
+    from podcompose.downward import resource_value
+
+    assert resource_value("limits.memory", "1Mi", {}, {}, {"memory": "64Mi"}) == "64"
+    assert resource_value("limits.cpu", "1m", {}, {}, {"cpu": "500m"}) == "500"
+    assert resource_value("limits.memory", "1Mi", {}, {"memory": "32Mi"}, {"memory": "64Mi"}) == "32"
+    assert resource_value("requests.memory", "1Mi", {}, {}, {"memory": "64Mi"}) == "0"   # requests never
+    node = "\x00node:{}:1\x00"                     # the node's allocatable, filled in at run time
+    assert resource_value("limits.ephemeral-storage", "1", {}, {}, {"ephemeral-storage": "1Gi"}) == \
+        node.format("ephemeral-storage")               # not a pod-level resource
+    assert resource_value("limits.memory", "1", {}, {}, {}) == node.format("memory")

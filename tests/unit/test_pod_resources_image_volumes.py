@@ -122,12 +122,23 @@ def test_a_container_limit_above_the_pod_limit_is_refused() -> None:
 
 def test_only_cpu_memory_and_a_pids_limit_at_pod_level() -> None:
     assert errors(pod_text("""\
-      resources: {limits: {ephemeral-storage: 1Gi, pids: 100}, requests: {pids: 10}}
+      resources: {limits: {ephemeral-storage: 1Gi, pids: 200}, requests: {pids: 10}}
       containers: [{name: app, image: busybox:1.36}]
     """)) == ["pod.yaml:6:24: spec.resources.limits.ephemeral-storage: 'ephemeral-storage' cannot be set at pod "
               "level: pod-level limits are cpu, memory, pids",
               "pod.yaml:6:71: spec.resources.requests.pids: 'pids' cannot be set at pod level: pod-level requests "
               "are cpu, memory"]
+
+
+def test_a_pod_pids_limit_is_a_whole_number_from_128_to_16384() -> None:
+    for value, ok in (("128", True), ("16384", True), ("127", False), ("16385", False), ("200.5", False)):
+        found = errors(pod_text(f"""\
+      resources: {{limits: {{pids: "{value}"}}}}
+      containers: [{{name: app, image: busybox:1.36}}]
+    """))
+        assert (found == []) is ok, (value, found)
+        if not ok:
+            assert "spec.resources.limits.pids" in found[0] and "a whole number from 128 to 16384" in found[0]
 
 
 def test_pod_level_hugepages_are_refused_by_the_model() -> None:
@@ -160,11 +171,11 @@ def test_pod_cgroup_values_for_v1_and_v2() -> None:
     assert cgroups.settings_v2(config) == [("cpu.weight", "10"), ("cpu.max", "50000 100000"),
                                            ("memory.max", str(64 * 2**20)), ("pids.max", "max")]
     unlimited = cgroups.values(build(pod_text("""\
-      resources: {requests: {cpu: 100m}, limits: {pids: 50}}
+      resources: {requests: {cpu: 100m}, limits: {pids: 150}}
       containers: [{name: app, image: busybox:1.36}]
     """)))
     assert cgroups.settings_v1(unlimited)[2:] == [("cpu", "cpu.cfs_quota_us", "-1"),
-                                                  ("memory", "memory.limit_in_bytes", "-1"), ("pids", "pids.max", "50")]
+                                                  ("memory", "memory.limit_in_bytes", "-1"), ("pids", "pids.max", "150")]
     assert kubelet.cpu_shares_to_weight(2) == 1 and kubelet.cpu_shares_to_weight(262144) == 10000
 
 
