@@ -39,6 +39,7 @@ class VolumeMount:
     read_only: bool = False
     sub_path: str = ""
     propagation: str = ""     # mountPropagation: "", None, HostToContainer or Bidirectional
+    recursive_read_only: str = ""   # recursiveReadOnly: "" (Disabled), IfPossible or Enabled
 
 
 @dataclass(frozen=True)
@@ -500,14 +501,11 @@ class _PodBuilder:
             if propagation == "Bidirectional" and not (raw.get("securityContext") or {}).get("privileged"):
                 self.fail(where[:len(path) + 2] + ("mountPropagation",),
                           "Bidirectional mount propagation is available only to privileged containers")
-            if m.get("recursiveReadOnly") == "Enabled":
-                self.fail(where[:len(path) + 2] + ("recursiveReadOnly",),
-                          "recursiveReadOnly Enabled needs a recursively read-only bind (Docker 25+, Linux 5.12+); "
-                          "this Docker Engine cannot make one, so the container is refused (IfPossible runs it "
-                          "with a plain read-only mount)")
+            recursive = str(m.get("recursiveReadOnly") or "")
             mounts.append(VolumeMount(volume=str(m["name"]), mount_path=str(m["mountPath"]),
                                       read_only=bool(m.get("readOnly", False)), sub_path=sub_path,
-                                      propagation=propagation))
+                                      propagation=propagation,
+                                      recursive_read_only="" if recursive == "Disabled" else recursive))
         return tuple(mounts)
 
     def environment(self, raw: Mapping[str, Any],

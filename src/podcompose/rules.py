@@ -183,3 +183,14 @@ def replicas_error(value: Any) -> str | None:
         return (f"replicas {shown(value)} is more than podcompose runs on one host: at most {MAX_REPLICAS} "
                 "(each replica is a pod on this one Docker Engine)")
     return None
+
+
+def recursive_read_only_error(recursive: Any, read_only: Any, propagation: Any) -> str | None:
+    """validateVolumeMounts: IfPossible and Enabled only on a readOnly mount whose propagation is None."""
+    if recursive not in ("IfPossible", "Enabled"):
+        return None
+    if read_only is not True:
+        return f"recursiveReadOnly {recursive} may only be specified when readOnly is true"
+    if propagation not in (None, "", "None"):
+        return f"recursiveReadOnly {recursive} may only be specified when mountPropagation is None or not specified"
+    return None

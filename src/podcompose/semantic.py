@@ -495,6 +495,9 @@ def _check_mounts(ctx: _Context, path: FieldPath, container: dict[str, Any], vol
                            f"{shown(target)} is already mounted by {_where(ctx, mount_paths[normal])}")
             mount_paths.setdefault(normal, mount_path + ("mountPath",))
         _check_sub_path(ctx, mount_path, mount, env)
+        _report_rule(ctx, mount_path + ("recursiveReadOnly",),
+                     rules.recursive_read_only_error(mount.get("recursiveReadOnly"), mount.get("readOnly"),
+                                                     mount.get("mountPropagation")))
 
 
 def _check_sub_path(ctx: _Context, path: FieldPath, mount: dict[str, Any], env: "_StaticEnv") -> None:

@@ -189,8 +189,9 @@ POD_FIELDS: tuple[Field, ...] = (
     S(f"{C}.volumeMounts[*].subPathExpr"),
     S(f"{C}.volumeMounts[*].mountPropagation", "on hostPath binds: None rprivate, HostToContainer rslave, "
       "Bidirectional rshared (privileged only); the host path must be on a shared mount"),
-    S(f"{C}.volumeMounts[*].recursiveReadOnly", "Docker 20.10 cannot make a recursively read-only bind: Enabled is "
-      "refused, IfPossible gives a plain read-only mount"),
+    S(f"{C}.volumeMounts[*].recursiveReadOnly", "on Docker 25+ (API 1.44) Enabled forces a recursively read-only "
+      "bind and Disabled keeps it non-recursive; an older engine cannot make one: Enabled is refused before anything "
+      "is made (as a kubelet on such a runtime), IfPossible gives a plain read-only mount"),
     U(f"{C}.volumeMounts[*].bindMountOptions", "Docker 20.10's mount API takes no noexec, nodev or nosuid for a bind "
       "or volume mount (only for tmpfs): the options would be dropped silently"),
     S(f"{C}.imagePullPolicy"),

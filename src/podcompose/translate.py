@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from . import downward, naming, redact
 from . import kubelet
-from .model import Container, Pod, Port, Resources, Volume
+from .model import Container, Pod, Port, Resources, Volume, VolumeMount
 
 CONFIG_VOLUME_KINDS = ("configMap", "secret", "downwardAPI", "projected")   # files written by podcompose, read-only
 
@@ -219,8 +219,20 @@ def host_source(volume: Volume) -> str:
     return posixpath.normpath(volume.host_path) if volume.host_path else ""
 
 
+def _bind_read_only_options(mount: VolumeMount, read_only: bool, recursive_read_only: bool) -> dict[str, Any]:
+    """BindOptions for recursiveReadOnly on an engine that has them (API 1.44+, which makes read-only binds
+    recursive where it can by default): Disabled (Kubernetes' default) is non-recursive, Enabled is forced,
+    IfPossible is the engine's default. Older engines make every read-only bind non-recursive."""
+    if not read_only or not recursive_read_only or mount.recursive_read_only == "IfPossible":
+        return {}
+    if mount.recursive_read_only == "Enabled":
+        return {"ReadOnlyForceRecursive": True}
+    return {"ReadOnlyNonRecursive": True}
+
+
 def _mounts(pod: Pod, container: Container, staged: Mapping[int, str],
-            volume_subpath: bool, image_mounts: bool = False) -> list[dict[str, Any]]:
+            volume_subpath: bool, image_mounts: bool = False,
+            recursive_read_only: bool = False) -> list[dict[str, Any]]:
     """Docker Mounts entries (never `src:dst:mode` strings: a `:` in a path cannot corrupt them)."""
     volumes = {v.name: v for v in pod.volumes}
     mounts: list[dict[str, Any]] = []
@@ -239,14 +251,20 @@ def _mounts(pod: Pod, container: Container, staged: Mapping[int, str],
             mounts.append(image_mount)
         elif mount.sub_path and (volume.kind == "hostPath" or not volume_subpath):
             # The directory (or file) opened without following links, bound onto a staging path.
-            mounts.append({"Type": "bind", "Source": staged.get(index) or staged_placeholder(volume, mount.sub_path),
-                           "Target": mount.mount_path, "ReadOnly": read_only})
+            staged_bind: dict[str, Any] = {"Type": "bind", "Target": mount.mount_path, "ReadOnly": read_only,
+                                           "Source": staged.get(index) or staged_placeholder(volume, mount.sub_path)}
+            if (options := _bind_read_only_options(mount, read_only, recursive_read_only)):
+                staged_bind["BindOptions"] = options
+            mounts.append(staged_bind)
         elif volume.kind == "hostPath":
             # Docker's default propagation (rprivate, rslave for a source holding the daemon's root, such as `/`)
             # unless mountPropagation says: None -> rprivate, HostToContainer -> rslave, Bidirectional -> rshared
             bind = {"Type": "bind", "Source": host_source(volume), "Target": mount.mount_path, "ReadOnly": read_only}
+            options = _bind_read_only_options(mount, read_only, recursive_read_only)
             if mount.propagation in PROPAGATION:
-                bind["BindOptions"] = {"Propagation": PROPAGATION[mount.propagation]}
+                options["Propagation"] = PROPAGATION[mount.propagation]
+            if options:
+                bind["BindOptions"] = options
             mounts.append(bind)
         else:
             # A Kubernetes emptyDir starts empty: never copy the image's files into it.
@@ -277,7 +295,8 @@ STDIN_ONCE = "podcompose_stdin_once"
 
 def container_create_args(pod: Pod, container: Container, spec_hash: str,
                           staged: Mapping[int, str] | None = None, *, volume_subpath: bool = False,
-                          image_mounts: bool = False, labels: Mapping[str, str] | None = None,
+                          image_mounts: bool = False, recursive_read_only: bool = False,
+                          labels: Mapping[str, str] | None = None,
                           values: downward.RuntimeValues | None = None,
                           identity: kubelet.ProcessIdentity | None = None) -> dict[str, Any]:
     """An init, sidecar or app container joined to the pod's pause container.
@@ -287,7 +306,8 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
     replaces CMD. An unset command stays None: `[]` would clear ENTRYPOINT.
     No Docker restart policy: the node agent owns restarts (each one a new
     attempt), and `labels` adds its attempt labels. `staged` maps a volumeMount's index to the staging path of its subPath;
-    `volume_subpath` says the engine has volume subpaths (API 1.45+). `values` resolves the downward API's
+    `volume_subpath` says the engine has volume subpaths (API 1.45+), `recursive_read_only` bind options for
+    recursiveReadOnly (API 1.44+). `values` resolves the downward API's
     runtime placeholders (pod IP, uid, node allocatable) in env, command and args; without them (a dry run)
     they are shown as `<status.podIP>`. `identity` is the uid, gid and groups the runtime computed from the
     image's /etc/passwd and /etc/group (kubelet.process_identity); without it (a dry run) the securityContext's
@@ -295,7 +315,7 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
     """
     pause = naming.container_name(pod.namespace, pod.name, naming.PAUSE_CONTAINER)
     order = pod.all_containers.index(container) + 1
-    mounts = _mounts(pod, container, staged or {}, volume_subpath, image_mounts)
+    mounts = _mounts(pod, container, staged or {}, volume_subpath, image_mounts, recursive_read_only)
     security = container.security
     args: dict[str, Any] = {
         "image": container.image,

@@ -246,12 +246,39 @@ def test_mount_propagation_and_recursive_read_only() -> None:
             containers: [{name: a, image: busybox, volumeMounts: [{name: h, mountPath: /a,
                                                                     mountPropagation: Bidirectional}]}]
         """)
-    with pytest.raises(ManifestError, match="recursiveReadOnly Enabled"):
-        pod("""
-            volumes: [{name: h, hostPath: {path: /srv}}]
-            containers: [{name: a, image: busybox, volumeMounts: [{name: h, mountPath: /a, readOnly: true,
-                                                                    recursiveReadOnly: Enabled}]}]
-        """)
+
+
+
+def test_recursive_read_only_on_engines_with_and_without_it() -> None:
+    p = pod("""
+        volumes: [{name: h, hostPath: {path: /srv}}]
+        containers:
+        - name: a
+          image: busybox
+          volumeMounts: [{name: h, mountPath: /a, readOnly: true},
+                         {name: h, mountPath: /b, readOnly: true, recursiveReadOnly: IfPossible},
+                         {name: h, mountPath: /c, readOnly: true, recursiveReadOnly: Enabled},
+                         {name: h, mountPath: /d, readOnly: true, recursiveReadOnly: Disabled, subPath: x},
+                         {name: h, mountPath: /e}]
+    """)
+    [a, b, c, d, e] = container_create_args(p, p.containers[0], "h", {3: "/run/x/3"},
+                                            recursive_read_only=True)["mounts"]
+    # API 1.44+ makes read-only binds recursive where it can: Kubernetes' default (Disabled) must say no
+    assert a["BindOptions"] == {"ReadOnlyNonRecursive": True} and "BindOptions" not in b
+    assert c["BindOptions"] == {"ReadOnlyForceRecursive": True} and d["BindOptions"] == {"ReadOnlyNonRecursive": True}
+    assert "BindOptions" not in e                               # not read-only
+    older = container_create_args(p, p.containers[0], "h", {3: "/run/x/3"})["mounts"]
+    assert all("BindOptions" not in m for m in older)           # an older engine's binds are never recursive
+
+
+def test_recursive_read_only_needs_a_read_only_mount_without_propagation() -> None:
+    from podcompose.rules import recursive_read_only_error
+
+    assert recursive_read_only_error("Enabled", True, None) is None
+    assert recursive_read_only_error("IfPossible", True, "None") is None
+    assert recursive_read_only_error("Disabled", False, "HostToContainer") is None
+    assert "readOnly is true" in recursive_read_only_error("Enabled", False, None)
+    assert "mountPropagation is None" in recursive_read_only_error("IfPossible", True, "HostToContainer")
 
 
 def test_pod_requests_and_admission() -> None:

@@ -417,3 +417,10 @@ def test_schema_errors_never_echo_secret_values() -> None:
     assert found[0] == "s.yaml:4:13: stringData: expected a mapping, got a value that is not (Secret values are " \
                        "not shown)"
     assert not any(secret in message for message in found for secret in ("hunter2", "16180339"))
+
+
+def test_recursive_read_only_is_located_when_the_mount_is_writable_or_propagates() -> None:
+    assert errors(mounts("{name: data, mountPath: /d, recursiveReadOnly: Enabled}")) == [
+        "pod.yaml:12:54: spec.containers[0].volumeMounts[0].recursiveReadOnly: recursiveReadOnly Enabled may only "
+        "be specified when readOnly is true"]
+    assert errors(mounts("{name: data, mountPath: /d, readOnly: true, recursiveReadOnly: IfPossible}")) == []

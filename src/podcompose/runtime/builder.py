@@ -25,6 +25,7 @@ from .client import docker_errors
 
 VOLUME_SUBPATH_API = "1.45"   # Docker 26: VolumeOptions.Subpath, opened by the engine without following links
 IMAGE_MOUNT_API = "1.48"      # Docker 28: Mount type image (ImageOptions.Subpath)
+RECURSIVE_READ_ONLY_API = "1.44"   # Docker 25: BindOptions.ReadOnlyNonRecursive / ReadOnlyForceRecursive
 
 
 class MountRefused(PodcomposeError):
@@ -59,6 +60,7 @@ class PodBuilder:
         self.created_anything = False
         self.volume_subpath = version_gte(getattr(client.api, "api_version", "1.41"), VOLUME_SUBPATH_API)
         self.image_mounts = version_gte(getattr(client.api, "api_version", "1.41"), IMAGE_MOUNT_API)
+        self.recursive_read_only = version_gte(getattr(client.api, "api_version", "1.41"), RECURSIVE_READ_ONLY_API)
         self._node: tuple[int, int, int] | None = None
 
     # --- the downward API's runtime values --------------------------------------------------
@@ -113,6 +115,7 @@ class PodBuilder:
         with docker_errors(f"checking the cgroup driver for pod {pod.name}"):
             cgroups.check_driver(self.client, pod)
         hostpath.check(pod)
+        self.check_recursive_read_only()
         with docker_errors(f"checking the names pod {pod.name} needs"):
             names = [naming.container_name(pod.namespace, pod.name, naming.PAUSE_CONTAINER)]
             names += [naming.container_name(pod.namespace, pod.name, c.name) for c in pod.all_containers]
@@ -130,6 +133,21 @@ class PodBuilder:
             ownership.check_volume_name(self.client, naming.desired_volume_name(pod.namespace, pod.name),
                                         pod.namespace, pod.name)
         hostpath.prepare(pod)
+
+    def check_recursive_read_only(self) -> None:
+        """recursiveReadOnly Enabled on an engine that cannot make a recursively read-only mount: the pod is
+        refused, as a kubelet refuses it on a runtime without the feature."""
+        if self.recursive_read_only:
+            return
+        for spec in self.pod.all_containers:
+            for index, mount in enumerate(spec.volume_mounts):
+                if mount.recursive_read_only == "Enabled":
+                    engine = getattr(self.client.api, "api_version", "?")
+                    raise PodcomposeError(
+                        f"pod {self.pod.name}: container {spec.name}: volumeMounts[{index}].recursiveReadOnly "
+                        f"Enabled needs a recursively read-only mount (Docker 25+, API {RECURSIVE_READ_ONLY_API}); "
+                        f"this Docker Engine speaks API {engine}, so nothing was created (IfPossible runs it with "
+                        "a plain read-only mount)")
 
     def check_name_free(self, name: str) -> None:
         """Refuse to touch a container that is not this pod's; remove this pod's leftover of an interrupted run."""
@@ -389,7 +407,8 @@ class PodBuilder:
             identity = security.container_identity(self.client, self.pod, spec)
         args = translate.container_create_args(self.pod, spec, self.spec_hash, staged,
                                                volume_subpath=self.volume_subpath, image_mounts=self.image_mounts,
-                                               labels=labels, values=values, identity=identity)
+                                               recursive_read_only=self.recursive_read_only, labels=labels,
+                                               values=values, identity=identity)
         cgroups.ensure(self.pod)
         with docker_errors(f"starting container {spec.name} of pod {self.pod.name}"):
             security.load_profiles(self.pod, spec, args)
