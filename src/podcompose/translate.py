@@ -290,9 +290,6 @@ def _user(container: Container) -> str | None:
     return f"{0 if user is None else user}:{group}"
 
 
-STDIN_ONCE = "podcompose_stdin_once"
-
-
 def container_create_args(pod: Pod, container: Container, spec_hash: str,
                           staged: Mapping[int, str] | None = None, *, volume_subpath: bool = False,
                           image_mounts: bool = False, recursive_read_only: bool = False,
@@ -367,7 +364,9 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
     if container.stdin:
         args["stdin_open"] = True
     if container.stdin_once:
-        args[STDIN_ONCE] = True    # not a docker-py create() argument: runtime.builder.create_container sets it
+        # docker-py's ContainerConfig sets StdinOnce (with the Attach* flags, which only `docker run` reads) for a
+        # container created not detached; nothing attaches at create, so this changes nothing else
+        args["detach"] = False
     return args
 
 

@@ -196,22 +196,15 @@ class PodBuilder:
         args = translate.volume_create_args(self.pod, volume, self.spec_hash)
         name = args["name"]
         with docker_errors(f"creating volume {name}"):
-            leftover = ownership.check_volume_name(self.client, name, self.pod.namespace, self.pod.name)
-            if leftover is not None:
-                self.client.api.remove_volume(name, force=True)   # this pod's, from an interrupted run: start empty
-            self.created_anything = True
-            created = self.client.volumes.create(**args)
-            if not ownership.belongs(created.attrs.get("Labels"), self.pod.namespace, self.pod.name):
-                # made by someone else between the check and the create: Docker handed back theirs
-                raise ownership.foreign_volume(name, created.attrs.get("Labels"), self.pod.namespace, self.pod.name)
-            self.volume_paths[volume.name] = created.attrs.get("Mountpoint", "")
+            mountpoint = str(self.new_volume(args).get("Mountpoint", ""))
+            self.volume_paths[volume.name] = mountpoint
             if translate.is_tmpfs(volume):
                 archive = translate.volume_archive(volume, root=volume.name)
                 if archive is not None:
                     self.pending_fills.append((volume.name, archive))
             else:
                 archive = translate.volume_archive(volume)
-                if archive is not None and not localfs.set_root(created.attrs.get("Mountpoint", ""), archive):
+                if archive is not None and not localfs.set_root(mountpoint, archive):
                     self.populate(name, archive)
         self.sink(Event("volume-created", pod=self.pod.name, message=volume.name))
 
@@ -219,10 +212,11 @@ class PodBuilder:
         """A volume of this pod, made afresh (a leftover of an interrupted run of this pod is removed)."""
         name = args["name"]
         if ownership.check_volume_name(self.client, name, self.pod.namespace, self.pod.name) is not None:
-            self.client.api.remove_volume(name, force=True)
+            self.client.api.remove_volume(name, force=True)   # this pod's, from an interrupted run: start empty
         self.created_anything = True
         created = self.client.volumes.create(**args)
         if not ownership.belongs(created.attrs.get("Labels"), self.pod.namespace, self.pod.name):
+            # made by someone else between the check and the create: Docker handed back theirs
             raise ownership.foreign_volume(name, created.attrs.get("Labels"), self.pod.namespace, self.pod.name)
         return dict(created.attrs)
 
@@ -288,8 +282,7 @@ class PodBuilder:
         """`values` with what each fileKeyRef of `spec` reads now, at container start, as the kubelet does."""
         found: dict[str, str] = {}
         missing: set[str] = set()
-        texts = [v for _, v in spec.env] + list(spec.command or ()) + list(spec.args or ())
-        for ref in downward.file_refs(texts):
+        for ref in downward.file_refs(_value_texts(spec)):
             value = self.env_file_value(spec, ref)
             if value is None:
                 missing.add(ref.token)
@@ -424,31 +417,17 @@ def create_container(client: docker.DockerClient, args: Mapping[str, Any]) -> st
     """`client.containers.create(**args)` without the inspect it adds; the new container's id."""
     from docker.models.containers import _create_container_args
 
-    args = dict(args)
-    stdin_once = bool(args.pop(translate.STDIN_ONCE, False))
-    create_kwargs = _create_container_args(args | {"version": client.api.api_version})
-    if not stdin_once:
-        return str(client.api.create_container(**create_kwargs)["Id"])
-    # docker-py sets StdinOnce only for a container it attaches to itself (detach=False): build its config as
-    # APIClient.create_container does, then set it
-    from docker.utils import format_environment
+    create_kwargs = _create_container_args(dict(args) | {"version": client.api.api_version})
+    return str(client.api.create_container(**create_kwargs)["Id"])
 
-    name = create_kwargs.pop("name", None)
-    platform = create_kwargs.pop("platform", None)
-    environment = create_kwargs.pop("environment", None)
-    if isinstance(environment, dict):
-        environment = format_environment(environment)
-    proxies = getattr(client.api, "_proxy_configs", None)
-    if create_kwargs.pop("use_config_proxy", True) and proxies is not None:
-        environment = proxies.inject_proxy_environment(environment) or None
-    config = client.api.create_container_config(environment=environment, **create_kwargs)
-    config["StdinOnce"] = True
-    return str(client.api.create_container_from_config(config, name, platform)["Id"])
+
+def _value_texts(spec: Container) -> list[str]:
+    """The texts of the container that may hold runtime placeholders: env values, command, args."""
+    return [v for _, v in spec.env] + list(spec.command or ()) + list(spec.args or ())
 
 
 def _uses_runtime_values(spec: Container) -> bool:   # fileKeyRef values are placeholders too
-    texts = [v for _, v in spec.env] + list(spec.command or ()) + list(spec.args or ())
-    return any(downward.has_placeholder(t) for t in texts)
+    return any(downward.has_placeholder(t) for t in _value_texts(spec))
 
 
 def host_address() -> str:

@@ -64,7 +64,7 @@ def check_non_root(client: docker.DockerClient, pod: Pod, spec: Container) -> No
     image_user = ""
     if spec.security.run_as_user is None:
         try:
-            image_user = str(((client.api.inspect_image(spec.image) or {}).get("Config") or {}).get("User") or "")
+            image_user = _image_user(client.api.inspect_image(spec.image) or {})
         except docker.errors.DockerException as error:
             raise PodcomposeError(f"pod {pod.name}: container {spec.name}: cannot read the user of image "
                                   f"{spec.image} to check runAsNonRoot: {error}") from error
@@ -72,6 +72,11 @@ def check_non_root(client: docker.DockerClient, pod: Pod, spec: Container) -> No
     if problem:
         raise PodcomposeError(f"pod {pod.name}: container {spec.name} not started (CreateContainerConfigError): "
                               f"{problem}")
+
+
+def _image_user(inspected: dict[str, Any]) -> str:
+    """The USER of an inspected image ("" when it sets none)."""
+    return str((inspected.get("Config") or {}).get("User") or "")
 
 
 ACCOUNT_FILES = ("/etc/passwd", "/etc/group")
@@ -87,7 +92,7 @@ def container_identity(client: docker.DockerClient, pod: Pod, spec: Container) -
     image's user with its /etc/passwd gid and /etc/group memberships, which is the Merge policy."""
     security = spec.security
     image = client.api.inspect_image(spec.image) or {}
-    image_user = str((image.get("Config") or {}).get("User") or "")
+    image_user = _image_user(image)
     if kubelet.identity_is_the_images(security.run_as_user, security.run_as_group, security.groups,
                                       security.groups_policy, image_user):
         return None
