@@ -2,6 +2,7 @@
 every link between the pages leads to a page and a heading that exist, and every page is linked."""
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import re
 from pathlib import Path
@@ -30,10 +31,14 @@ def table_writer() -> ModuleType:
     return module
 
 
-def verbs() -> list[str]:
+def verb_parsers() -> dict[str, argparse.ArgumentParser]:
     parser = build_parser()
     choices = next(a for a in parser._actions if a.dest == "verb").choices
-    return [verb for verb in choices if not verb.startswith("_")]
+    return {verb: sub for verb, sub in choices.items() if not verb.startswith("_")}
+
+
+def verbs() -> list[str]:
+    return list(verb_parsers())
 
 
 def local_links(page: Path) -> list[str]:
@@ -50,6 +55,16 @@ def anchor(heading: str) -> str:
 def anchors(page: Path) -> set[str]:
     text = FENCE.sub("", page.read_text())
     return {anchor(m) for m in re.findall(r"^#{1,6} (.+)$", text, re.MULTILINE)}
+
+
+def sections(page: Path) -> dict[str, str]:
+    """Each `## heading`'s text, by its anchor."""
+    parts = re.split(r"^## (.+)$", page.read_text(), flags=re.MULTILINE)
+    return {anchor(heading): text for heading, text in zip(parts[1::2], parts[2::2])}
+
+
+def documented(option_strings: list[str], text: str) -> bool:
+    return any(re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", text) for o in option_strings)
 
 
 def test_field_table_matches_the_support_table() -> None:
@@ -79,6 +94,21 @@ def test_every_verb_has_its_section_in_the_commands_page() -> None:
     sections = anchors(DOCS / "commands.md")
     for verb in verbs():
         assert verb in sections, verb
+
+
+def test_every_flag_of_every_verb_is_in_its_section_of_the_commands_page() -> None:
+    found = sections(DOCS / "commands.md")
+    for verb, parser in verb_parsers().items():
+        for action in parser._actions:
+            if action.option_strings and action.dest != "help":
+                assert documented(action.option_strings, found[verb]), f"{verb} {'/'.join(action.option_strings)}"
+
+
+def test_every_global_flag_is_in_the_commands_page() -> None:
+    found = sections(DOCS / "commands.md")
+    for action in build_parser()._actions:
+        if action.option_strings and action.dest != "help":
+            assert documented(action.option_strings, found["global-options"]), "/".join(action.option_strings)
 
 
 @pytest.mark.parametrize("page", [README_PATH, *PAGES], ids=lambda p: p.relative_to(ROOT).as_posix())
