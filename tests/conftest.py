@@ -112,12 +112,12 @@ def remove_staging(pod: str) -> None:
         for namespace in os.listdir(root):
             if (root / namespace / pod).exists():
                 subpath.clean_pod(namespace, pod)
-    from podcompose.runtime import security
+    from podcompose.runtime import termination
 
-    messages = Path(security.TERMINATION_ROOT)
+    messages = Path(termination.TERMINATION_ROOT)
     if os.geteuid() == 0 and messages.is_dir():
         for namespace in os.listdir(messages):
-            security.remove_termination_files(namespace, pod)
+            termination.remove_termination_files(namespace, pod)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from typing import Iterator
@@ -256,7 +257,8 @@ def entrypoint_cmd_image(pod_name: str, tmp_path) -> Iterator[str]:
         f'FROM {BUSYBOX}\nENTRYPOINT ["echo", "entrypoint"]\nCMD ["image-cmd"]\n')
     subprocess.run(["docker", "build", "-q", "--label", f"io.podcompose.test.image={pod_name}", "-t", image,
                     str(tmp_path / "ctx")], check=True, capture_output=True,
-                   env={"DOCKER_BUILDKIT": "0", "PATH": "/usr/bin:/bin:/usr/local/bin"})
+                   env={"DOCKER_BUILDKIT": "0", "PATH": "/usr/bin:/bin:/usr/local/bin",
+                        **{k: v for k, v in os.environ.items() if k == "DOCKER_HOST"}})   # the daemon under test
     try:
         yield image
     finally:

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from podcompose.runtime.subpath import STAGING_ROOT
 from tests.conftest import docker, exec_out, labelled, remove_labelled, run_cli
 from tests.helpers import BUSYBOX, LOOP, wait_until
 
 pytestmark = pytest.mark.docker
 
-STAGING = Path("/run/podcompose/subpath")
+STAGING = Path(STAGING_ROOT)      # where the podcompose under test stages (PODCOMPOSE_SUBPATH_DIR)
 
 
 def host_os_release() -> str:

@@ -8,8 +8,7 @@ import pytest
 from podcompose.expand import expand
 from podcompose.load import load_text
 from podcompose.model import default_pull_policy, override_image, pods_from_documents
-from podcompose.plan import (EnsureImage, PlanOptions, RemovePod, RunInit,
-                             StartContainer, pod_hash, plan_up)
+from podcompose.plan import EnsureImage, PlanOptions, RemovePod, pod_hash, plan_up
 from podcompose.state import ObservedContainer, ObservedPod
 from podcompose.translate import volume_archive, container_create_args, pause_create_args, volume_create_args
 
@@ -80,11 +79,11 @@ def test_expand_follows_kubelet_rules() -> None:
 
 def test_plan_orders_images_volumes_pause_init_sidecar_app() -> None:
     plan = plan_up(pod(), None, PlanOptions(pause_image="pause:1"))
-    kinds = [type(s).__name__ for s in plan.steps]
+    kinds = [s.action for s in plan.steps]
     assert kinds == ["EnsureImage"] * 4 + ["CreateVolume", "CreateVolume", "RunPause", "RunInit",
                                             "StartContainer", "StartContainer"]
     assert [s.image for s in plan.steps if isinstance(s, EnsureImage)] == ["pause:1", "busybox:1.36", "envoy", "nginx"]
-    assert [s.container.name for s in plan.steps if isinstance(s, (RunInit, StartContainer))] == ["fetch", "proxy", "app"]
+    assert [s.container.name for s in plan.starts] == ["fetch", "proxy", "app"]
 
 
 def test_plan_pull_override() -> None:
@@ -200,7 +199,8 @@ def test_default_host_ip_applies_only_where_the_manifest_names_none() -> None:
 
 
 def test_secret_values_never_reach_config_or_dry_run_output() -> None:
-    from podcompose.cli.render import plan_as_data, pods_config
+    from podcompose.cli.render import pods_config
+    from podcompose.cli.render_plan import plan_as_data
 
     text = MANIFEST.replace('env: [{name: MODE, value: "daemon off;"}]',
                             'env: [{name: MODE, value: "daemon off;"}, {name: TOKEN, valueFrom: {secretKeyRef: {name: s, key: t}}},'

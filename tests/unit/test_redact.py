@@ -7,7 +7,8 @@ import logging
 import pytest
 
 from podcompose import redact
-from podcompose.cli.render import plan_as_data, pods_config
+from podcompose.cli.render import pods_config
+from podcompose.cli.render_plan import plan_as_data
 from podcompose.errors import ManifestError
 from podcompose.load import load_text
 from podcompose.model import pods_from_documents

@@ -16,7 +16,7 @@ from podcompose import naming
 from podcompose.errors import PodcomposeError
 from podcompose.load import load_text
 from podcompose.model import pods_from_documents
-from podcompose.plan import CreateVolume, Plan, RunPause, StartContainer
+from podcompose.plan import CreateVolume, Plan, RunPause
 from podcompose.runtime import hostpath, ownership, subpath
 from podcompose.runtime.builder import MountRefused, PodBuilder
 from podcompose.runtime.execute import cleanup, execute
@@ -383,8 +383,7 @@ def secret_pod_plan(name: str = "web") -> Plan:
             volumeMounts: [{{name: data, mountPath: /d, subPath: logs}}]
           volumes: [{{name: data, emptyDir: {{}}}}]
         """)
-    return Plan(pod, "h", (CreateVolume(pod, pod.volumes[0]), RunPause(pod, "pause:1"),
-                           StartContainer(pod, pod.container("first")), StartContainer(pod, pod.container("second"))))
+    return Plan(pod, "h", volumes=(CreateVolume(pod, pod.volumes[0]),), sandbox=RunPause(pod, "pause:1"))
 
 
 def test_a_foreign_volume_stops_up_before_anything_is_made(tmp_path: Path, staging_root: Path) -> None:

@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from podcompose import api, schema
-from podcompose.cli.render import plan_as_data, pods_config
+from podcompose.cli.render import pods_config
+from podcompose.cli.render_plan import plan_as_data
 from podcompose.errors import ManifestError, PodcomposeError, Problem
 from podcompose.load import load_text
 from podcompose.model import pods_from_documents

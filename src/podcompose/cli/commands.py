@@ -86,7 +86,7 @@ def _pod_security(args: argparse.Namespace) -> str | None:
 
 # up -----------------------------------------------------------------------------
 def up(args: argparse.Namespace, ui: UI) -> int:
-    from .render import plan_as_data, print_plan
+    from .render_plan import plan_as_data, print_plan
     from ..runtime import PodFailed
 
     loaded = _load(args, ui, kept=True)

@@ -1,61 +1,12 @@
-"""Turn plans and observed pods into tables, text and stable JSON/YAML shapes."""
+"""Turn observed pods into tables, text and stable JSON/YAML shapes (plans: render_plan.py)."""
 from __future__ import annotations
 
 from typing import Any
 
-from .. import redact, translate
+from .. import redact
 from ..model import Pod
-from ..plan import CreateVolume, EnsureImage, Plan, RemovePod, RunInit, RunPause, StartContainer
 from ..state import ObservedPod
 from .ui import UI
-
-
-def _step_data(plan: Plan, step: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {"action": type(step).__name__, "description": step.describe()}
-    if isinstance(step, EnsureImage):
-        data |= {"image": step.image, "pullPolicy": step.policy}
-    elif isinstance(step, RemovePod):
-        data |= {"pod": step.name, "reason": step.reason}
-    elif isinstance(step, CreateVolume):
-        data["docker"] = translate.volume_create_args(plan.pod, step.volume, plan.spec_hash)
-    elif isinstance(step, RunPause):
-        data["docker"] = translate.pause_create_args(plan.pod, step.image, plan.spec_hash, step.default_host_ip)
-    elif isinstance(step, (RunInit, StartContainer)):
-        data["docker"] = redact.docker_args(
-            step.container, translate.container_create_args(plan.pod, step.container, plan.spec_hash))
-    if "docker" in data:
-        data["docker"] = {k: v for k, v in data["docker"].items() if k not in ("labels", "detach")}
-    return redact.data(data)
-
-
-def plan_as_data(plans: list[Plan]) -> list[dict[str, Any]]:
-    return [{"pod": p.pod.name, "namespace": p.pod.namespace, "specHash": p.spec_hash, "upToDate": p.up_to_date,
-             "steps": [_step_data(p, s) for s in p.steps]} for p in plans]
-
-
-def print_plan(ui: UI, plans: list[Plan]) -> None:
-    for plan in plans:
-        if plan.up_to_date:
-            ui.print(f"pod {plan.pod.name}: up to date, nothing to do")
-            continue
-        ui.print(f"pod {plan.pod.name} ({plan.pod.namespace}), {len(plan.steps)} steps:")
-        for number, step in enumerate(plan.steps, 1):
-            data = _step_data(plan, step)
-            ui.print(f"  {number}. {data['description']}")
-            docker = data.get("docker") or {}
-            if "name" in docker:
-                ui.print(f"       name: {docker['name']}")
-            if docker.get("entrypoint") is not None:
-                ui.print(f"       entrypoint: {docker['entrypoint']}")
-            if docker.get("command") is not None:
-                ui.print(f"       cmd: {docker['command']}")
-            for mount in docker.get("mounts", []):
-                ro = " (read-only)" if mount.get("ReadOnly") else ""
-                ui.print(f"       mount: {mount['Source']} -> {mount['Target']}{ro}")
-            for bind in docker.get("volumes", []):
-                ui.print(f"       bind: {bind}")
-            if docker.get("ports"):
-                ui.print(f"       ports: {docker['ports']}")
 
 
 def _container_data(pod: ObservedPod) -> list[dict[str, Any]]:

@@ -20,7 +20,8 @@ from .. import downward, envfile, naming, translate
 from ..errors import PodcomposeError
 from ..events import Event, EventSink
 from ..model import Container, Pod, Volume
-from . import cgroups, hostpath, imagevolume, localfs, ownership, security, subpath
+from . import (admission, cgroups, hostpath, hostsfile, identity, imagevolume, localfs, ownership, seccomp, subpath,
+               termination)
 from .client import docker_errors
 
 VOLUME_SUBPATH_API = "1.45"   # Docker 26: VolumeOptions.Subpath, opened by the engine without following links
@@ -111,7 +112,7 @@ class PodBuilder:
     def preflight(self) -> None:
         """Before anything is made: hostPath types hold, and no name the pod needs is someone else's."""
         pod = self.pod
-        security.check_admission(self.client, pod)
+        admission.check_admission(self.client, pod)
         with docker_errors(f"checking the cgroup driver for pod {pod.name}"):
             cgroups.check_driver(self.client, pod)
         hostpath.check(pod)
@@ -336,7 +337,7 @@ class PodBuilder:
             self.created_anything = True
             container_id = create_container(self.client, args)
             self.client.api.start(container_id)
-            security.write_pod_files(self.client, self.pod, container_id)
+            hostsfile.write_pod_files(self.client, self.pod, container_id)
         self.fill_tmpfs(container_id)
         self.sink(Event("started", pod=self.pod.name, container=naming.PAUSE_CONTAINER))
         return container_id
@@ -396,16 +397,16 @@ class PodBuilder:
         if values is not None:
             values = self.with_env_files(spec, values)
         with docker_errors(f"starting container {spec.name} of pod {self.pod.name}"):
-            security.check_non_root(self.client, self.pod, spec)
-            identity = security.container_identity(self.client, self.pod, spec)
+            identity.check_non_root(self.client, self.pod, spec)
+            process_identity = identity.container_identity(self.client, self.pod, spec)
         args = translate.container_create_args(self.pod, spec, self.spec_hash, staged,
                                                volume_subpath=self.volume_subpath, image_mounts=self.image_mounts,
                                                recursive_read_only=self.recursive_read_only, labels=labels,
-                                               values=values, identity=identity)
+                                               values=values, identity=process_identity)
         cgroups.ensure(self.pod)
         with docker_errors(f"starting container {spec.name} of pod {self.pod.name}"):
-            security.load_profiles(self.pod, spec, args)
-            security.add_termination_log(self.pod, spec, args)
+            seccomp.load_profiles(self.pod, spec, args)
+            termination.add_termination_log(self.pod, spec, args)
             container_id = create_container(self.client, args)
             self.sink(Event("created", pod=self.pod.name, container=spec.name))
             self.client.api.start(container_id)

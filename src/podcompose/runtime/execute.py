@@ -1,8 +1,8 @@
 """Execute `up`'s plan against Docker up to the sandbox, emitting events; undo it all on failure.
 
-The plan's image, removal, volume and pause steps are done here. Its init and
-container steps are the node agent's: `api.up` runs the agent's first sync
-(agent/bringup.py) right after, so one set of rules (decide) orders every start.
+The plan's images, removal, volumes and sandbox are made here. Its starts are
+the node agent's: `api.up` runs the agent's first sync (agent/bringup.py) right
+after, so one set of rules (decide) orders every start.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import docker.errors
 from ..errors import PodcomposeError
 from ..events import Event, EventSink
 from ..model import Pod
-from ..plan import DEFAULT_PAUSE_IMAGE, CreateVolume, EnsureImage, Plan, RemovePod, RunInit, RunPause, StartContainer, Step
+from ..plan import DEFAULT_PAUSE_IMAGE, EnsureImage, Plan, RemovePod, RunPause
 from .builder import MountRefused, PodBuilder  # noqa: F401 - MountRefused is raised through here
 from .images import ensure_image
 from .observe import observe
@@ -37,12 +37,12 @@ class ContainerFailed(PodFailed):
 
 
 class _Executor:
-    def __init__(self, client: docker.DockerClient, plan: Plan, sink: EventSink) -> None:
+    def __init__(self, client: docker.DockerClient, plan: Plan, sandbox: RunPause, sink: EventSink) -> None:
         self.client = client
         self.plan = plan
-        self.pod: Pod = plan.pod
+        self.sandbox = sandbox
         self.sink = sink
-        self.requested_pause_image = next(s.image for s in plan.steps if isinstance(s, RunPause))
+        self.requested_pause_image = sandbox.image
         self.builder = PodBuilder(client, plan.pod, plan.spec_hash, self.requested_pause_image, sink)
 
     @property
@@ -53,27 +53,32 @@ class _Executor:
     def pause_image(self) -> str:
         return self.builder.pause_image
 
-    def run(self, step: Step, sandbox_labels: dict[str, str]) -> None:
-        if isinstance(step, EnsureImage):
-            try:
-                ensure_image(self.client, step.image, step.policy, self.sink)
-            except PodcomposeError as error:
-                if step.image == self.requested_pause_image:
-                    self.builder.pause_image = self.pause_fallback(error)
-                    return
-                raise PodcomposeError(f"{error.message}; to run a local image instead: --image {step.image}=LOCAL") \
-                    from error
-        elif isinstance(step, RemovePod):
-            self.sink(Event("removing", pod=step.name, message=step.reason))
-            existing = observe(self.client, step.namespace, step.name).find(step.namespace, step.name)
-            if existing is not None:
-                remove_pod(self.client, existing, self.sink)
-        elif isinstance(step, CreateVolume):
-            self.builder.create_volume(step.volume)
-        elif isinstance(step, RunPause):
-            self.builder.run_pause(step.default_host_ip, sandbox_labels)
-        elif isinstance(step, (RunInit, StartContainer)):
-            pass   # the agent's first sync (agent/bringup.py) starts them, in decide()'s order
+    def run(self, sandbox_labels: dict[str, str]) -> None:
+        """Images, the removal of the pod Docker holds, volumes, then the sandbox."""
+        self.builder.preflight()
+        for image in self.plan.images:
+            self.ensure_image(image)
+        if self.plan.removal is not None:
+            self.remove_pod(self.plan.removal)
+        for volume in self.plan.volumes:
+            self.builder.create_volume(volume.volume)
+        self.builder.run_pause(self.sandbox.default_host_ip, sandbox_labels)
+
+    def ensure_image(self, step: EnsureImage) -> None:
+        try:
+            ensure_image(self.client, step.image, step.policy, self.sink)
+        except PodcomposeError as error:
+            if step.image == self.requested_pause_image:
+                self.builder.pause_image = self.pause_fallback(error)
+                return
+            raise PodcomposeError(f"{error.message}; to run a local image instead: --image {step.image}=LOCAL") \
+                from error
+
+    def remove_pod(self, step: RemovePod) -> None:
+        self.sink(Event("removing", pod=step.name, message=step.reason))
+        existing = observe(self.client, step.namespace, step.name).find(step.namespace, step.name)
+        if existing is not None:
+            remove_pod(self.client, existing, self.sink)
 
     def pause_fallback(self, error: PodcomposeError) -> str:
         """Only the Kubernetes default pause image may be replaced by one built here; a chosen one may not."""
@@ -96,11 +101,11 @@ def execute(client: docker.DockerClient, plan: Plan, sink: EventSink, *, keep_on
     if plan.up_to_date:
         sink(Event("up-to-date", pod=plan.pod.name))
         return ""
-    executor = _Executor(client, plan, sink)
+    if plan.sandbox is None:
+        raise ValueError(f"the plan of pod {plan.pod.name} makes no sandbox")
+    executor = _Executor(client, plan, plan.sandbox, sink)
     try:
-        executor.builder.preflight()
-        for step in plan.steps:
-            executor.run(step, sandbox_labels or {})
+        executor.run(sandbox_labels or {})
     except BaseException:
         if executor.created_anything and not keep_on_failure:
             cleanup(client, plan.pod, sink)

@@ -9,7 +9,7 @@ import docker
 
 from .. import naming
 from ..state import Observed, ObservedContainer, ObservedPod
-from . import security
+from . import termination
 from .client import docker_errors
 
 
@@ -71,7 +71,7 @@ def _observed_container(attrs: dict) -> ObservedContainer:
 
 def _with_message(client: docker.DockerClient, attrs: dict) -> ObservedContainer:
     observed = _observed_container(attrs)
-    message = security.termination_message(client, attrs)
+    message = termination.termination_message(client, attrs)
     return dataclasses.replace(observed, message=message) if message else observed
 
 

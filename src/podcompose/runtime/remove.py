@@ -13,7 +13,7 @@ from ..model import Pod
 from ..probes_model import HookHandler
 from ..state import ObservedContainer, ObservedPod
 from .hooks import run_hook
-from . import cgroups, security, subpath
+from . import cgroups, subpath, termination
 from .client import container_pid, docker_errors
 
 MIN_GRACE_SECONDS = 2
@@ -62,7 +62,7 @@ def _pause_pid(client: docker.DockerClient, pod: ObservedPod) -> int | None:
 def remove_staging(namespace: str, pod: str, sink: EventSink) -> None:
     """Unmount and remove the pod's subPath staging mounts (after its containers are gone)."""
     problems = subpath.clean_pod(namespace, pod)
-    security.remove_termination_files(namespace, pod)
+    termination.remove_termination_files(namespace, pod)
     cgroup_problems = cgroups.remove(namespace, pod)
     if cgroup_problems:
         sink(Event("warning", pod=pod, message="could not remove the pod's cgroup: " + "; ".join(cgroup_problems)))

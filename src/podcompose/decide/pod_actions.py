@@ -1,136 +1,20 @@
-"""What to do next for one pod: the pure decision of the node agent.
+"""computePodActions: the rules that turn a pod, what Docker holds, probe results and the clock into actions.
 
 In the spirit of the kubelet's computePodActions (pkg/kubelet/kuberuntime/kuberuntime_manager.go)
-and computeInitContainerActions (kuberuntime_container.go): from the desired pod, what Docker
-holds (`PodObservation`, plain data read from labels and `docker inspect`), the probe results
-and the clock, the actions to take with their reasons, and the status to report. No I/O.
-
-One difference on purpose: every attempt is labelled with the pause container it joined, so
-attempts of an earlier sandbox are told apart from the current one (the kubelet cannot, and
-purges init containers instead).
+and computeInitContainerActions (kuberuntime_container.go), with the status to report. No I/O.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
 
-from .backoff import BackoffEntry, restart_gate
-from .model import Container, Pod, Role
-from .podstatus import ContainerStatus, PodStatus, Termination, pod_phase, termination_reason
-from .probe import ProbeResult
-from .probes_model import ProbeKind
-
-RunState = Literal["created", "running", "exited", "unknown"]
-# (docker container id, probe kind) -> the probe worker's current result; absent: not probed yet
-ProbeResults = Mapping[tuple[str, ProbeKind], ProbeResult]
-
-KillReason = Literal["LivenessProbe", "StartupProbe", "SpecChanged", "Unknown", "StaleSandbox",
-                     "PodTerminating"]
-StartReason = Literal["FirstStart", "Restart", "LivenessProbe", "StartupProbe", "SpecChanged", "NotStarted",
-                      "Unknown", "SidecarMissing"]
-
-
-# --- what Docker holds ------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Attempt:
-    """One Docker container made for a pod's container (each restart is a new attempt)."""
-
-    container: str                       # the container's name in the pod (label)
-    container_id: str
-    state: RunState
-    spec_hash: str                       # Container.spec_hash() when it was made (label)
-    restart_count: int = 0               # label
-    sandbox_id: str = ""                 # the pause container it joined (label)
-    backoff: BackoffEntry | None = None  # the back-off in force when it was made (labels)
-    created_at: float = 0.0
-    started_at: float | None = None
-    finished_at: float | None = None
-    exit_code: int | None = None
-    oom_killed: bool = False
-
-
-@dataclass(frozen=True)
-class SandboxObservation:
-    container_id: str
-    running: bool
-    spec_hash: str                       # Pod.sandbox_hash() when it was made (label)
-    created_at: float = 0.0
-
-
-@dataclass(frozen=True)
-class PodObservation:
-    sandbox: SandboxObservation | None
-    attempts: tuple[Attempt, ...] = ()   # any order
-    started_at: float | None = None      # the pod's start time (label kept across sandboxes)
-
-    def of(self, name: str) -> tuple[Attempt, ...]:
-        """The attempts of one container, oldest first."""
-        return tuple(sorted((a for a in self.attempts if a.container == name), key=lambda a: a.created_at))
-
-
-# --- what to do ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class CreateSandbox:
-    reason: str
-    pod_started_at: float                # to label the new pause container with
-
-
-@dataclass(frozen=True)
-class KillContainer:
-    container: str
-    container_id: str
-    reason: KillReason
-    message: str
-    grace_seconds: int
-
-
-@dataclass(frozen=True)
-class KillPod:
-    """Stop the whole pod: each stage in turn, the kills of one stage in parallel, the pause last."""
-
-    reason: str
-    message: str
-    stages: tuple[tuple[KillContainer, ...], ...]
-    sandbox_id: str | None               # the pause container to stop after the stages
-
-
-@dataclass(frozen=True)
-class StartContainer:
-    """Create and start a new attempt of a container, labelled with restart_count and backoff."""
-
-    container: str
-    role: Role
-    reason: StartReason
-    message: str
-    restart_count: int
-    backoff: BackoffEntry | None
-
-
-@dataclass(frozen=True)
-class WaitBackoff:
-    container: str
-    until: float
-    message: str
-
-
-@dataclass(frozen=True)
-class PodActions:
-    status: PodStatus
-    kill_pod: KillPod | None = None
-    kills: tuple[KillContainer, ...] = ()
-    create_sandbox: CreateSandbox | None = None
-    starts: tuple[StartContainer, ...] = ()  # init containers in spec order, then app containers
-    waits: tuple[WaitBackoff, ...] = ()
-    wake_at: float | None = None              # when the clock alone may change the decision
-
-    @property
-    def nothing_to_do(self) -> bool:
-        return not (self.kill_pod or self.kills or self.create_sandbox or self.starts)
-
-
-# --- the decision ---------------------------------------------------------------------------
+from ..backoff import restart_gate
+from ..model import Container, Pod
+from ..podstatus import ContainerStatus, PodStatus, Termination, pod_phase, termination_reason
+from ..probe import ProbeResult
+from ..probes_model import ProbeKind
+from .actions import (CreateSandbox, KillContainer, KillPod, KillReason, PodActions, StartContainer, StartReason,
+                      WaitBackoff)
+from .observation import Attempt, PodObservation, ProbeResults
 
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 
