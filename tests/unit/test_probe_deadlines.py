@@ -106,3 +106,24 @@ def test_a_grpc_answer_past_the_limit_fails_without_being_kept(flooding: int) ->
     outcome = grpc_check(GRPCAction(flooding), 2)
     assert outcome.result is ProbeResult.FAILURE and "ResourceExhausted" in outcome.message
     assert str(grpc_health.MAX_RESPONSE_BYTES) in outcome.message
+
+
+def test_a_hook_answered_by_a_bad_redirect_fails_as_a_hook_and_raises_nothing(redirecting: int) -> None:
+    from podcompose.runtime.hooks import run_hook
+
+    outcome = run_hook(None, None, "c1", HTTPGetAction(redirecting, "/stop"), 2,  # type: ignore[arg-type]
+                       container_name="app", pod_name="web_default")
+    assert not outcome.ok and "HTTP lifecycle hook (/stop)" in outcome.message and "99999" in outcome.message
+
+
+def test_a_hook_whose_runtime_raises_is_a_failed_hook() -> None:
+    from podcompose.probes_model import ExecAction
+    from podcompose.runtime.hooks import run_hook
+
+    class Broken:
+        def exec_create(self, *args: object, **kwargs: object) -> None:
+            raise RuntimeError("too many open files")
+
+    client = type("Client", (), {"api": Broken()})()
+    outcome = run_hook(client, None, "c1", ExecAction(("true",)), 2, container_name="app")  # type: ignore[arg-type]
+    assert not outcome.ok and "RuntimeError: too many open files" in outcome.message
