@@ -312,8 +312,9 @@ class PodBuilder:
         try:
             if opened.is_dir:
                 raise refuse(f"{ref.path} is a directory, not an env file")
-            with open(f"/proc/self/fd/{opened.fd}", "rb") as file:   # the opened file itself: no path walked again
-                content = file.read(envfile.MAX_FILE_BYTES + 1)
+            content = localfs.read_regular(opened.fd, envfile.MAX_FILE_BYTES)
+        except localfs.NotARegularFile as error:
+            raise refuse(f"{ref.path} {error}") from error
         except OSError as error:
             raise refuse(f"cannot be read: {error.strerror or error}") from error
         finally:
