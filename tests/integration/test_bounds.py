@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 
 import pytest
@@ -16,10 +17,10 @@ pytestmark = pytest.mark.docker
 
 
 def agent() -> int:
-    """The agent's pid (read from its pid file in $PODCOMPOSE_RUN_DIR), started by `ps` when none runs."""
-    assert run_cli("ps").code == 0
-    pid = process.agent_pid()
-    assert pid is not None
+    """The agent's pid (read from its pid file in $PODCOMPOSE_RUN_DIR), started as `up` starts it when none runs."""
+    process.ensure_running()
+    pid = wait_until(process.agent_pid, timeout=20, what="the agent's pid file")
+    time.sleep(2)                                            # settled: its threads and connections made
     return pid
 
 
@@ -175,3 +176,35 @@ spec:
     assert down.code == 0, down.stderr
     assert "internal error" not in down.stderr and "99999" in down.stdout + down.stderr, down.stdout + down.stderr
     assert labelled(pod_name) == ([], [])
+
+
+def test_an_image_user_of_a_fullwidth_digit_is_refused_under_restricted(pod_name: str, manifest) -> None:
+    image = f"podcompose.test/{pod_name}:1"
+    dockerfile = (f"FROM {BUSYBOX}\nRUN echo '\uff11:x:0:0:root:/root:/bin/sh' >> /etc/passwd\nUSER \uff11\n")
+    built = subprocess.run(["docker", "build", "-q", "-t", image, "-"], input=dockerfile, capture_output=True,
+                           text=True)
+    assert built.returncode == 0, built.stderr
+    try:
+        path = manifest(f"""
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: {image}
+    imagePullPolicy: Never
+    command: ["sh", "-c", "{LOOP}"]
+    securityContext:
+      runAsNonRoot: true
+      allowPrivilegeEscalation: false
+      capabilities: {{drop: [ALL]}}
+      seccompProfile: {{type: RuntimeDefault}}
+""")
+        result = run_cli("--pod-security", "restricted", "up", "-d", "-f", path)
+        assert result.code == 1, result.stdout + result.stderr
+        assert "non-numeric user" in result.stderr, result.stderr
+        assert run_cli("down", "-f", path).code == 0
+    finally:
+        subprocess.run(["docker", "rmi", "-f", image], capture_output=True)
