@@ -208,3 +208,19 @@ spec:
         assert run_cli("down", "-f", path).code == 0
     finally:
         subprocess.run(["docker", "rmi", "-f", image], capture_output=True)
+
+
+def test_an_exec_past_its_timeout_is_killed_with_what_it_started(pod_name: str, manifest) -> None:
+    import docker as docker_sdk
+
+    from podcompose.probes_model import ExecAction
+    from podcompose.runtime.exec_probe import exec_check
+
+    assert run_cli("up", "-d", "-f", manifest(one_probe_pod(pod_name, LOOP, "      tcpSocket: {port: 1}"))).code == 0
+    client = docker_sdk.from_env()
+    app = client.containers.get(f"{pod_name}_app")
+    began = time.monotonic()
+    outcome = exec_check(client, app.id, ExecAction(("sh", "-c", "sleep 77 & sleep 78")), 1)
+    assert "timed out after 1s" in outcome.message and time.monotonic() - began < 2.5
+    wait_until(lambda: "sleep 7" not in app.exec_run(["ps"]).output.decode(), timeout=5,
+               what="the timed-out exec's processes to be gone")
