@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
@@ -28,6 +28,7 @@ from ..events import Event, EventSink, ignore
 from ..model import Container, Pod
 from ..probe import ProbeOutcome, ProbeResult, ProbeWorker, worker_for
 from ..probes_model import ExecAction, GRPCAction, HTTPGetAction, Probe, ProbeHandler, ProbeKind, TCPSocketAction
+from .probe_pool import DaemonPool
 
 PodKey = tuple[str, str]                               # (namespace, pod name)
 NetAction = Union[HTTPGetAction, TCPSocketAction, GRPCAction]
@@ -86,7 +87,7 @@ class ProbeManager:
         self._wake = wake
         self._clock = clock
         self._own_executor = executor is None
-        self._executor = executor or ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="probe")
+        self._executor = executor or DaemonPool(max_workers, thread_name_prefix="probe")
         self._max_workers = max_workers
         self._lock = threading.Lock()
         self._attempts: dict[str, _Attempt] = {}          # by container id
