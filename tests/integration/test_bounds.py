@@ -226,3 +226,35 @@ def test_an_exec_past_its_timeout_is_killed_with_what_it_started(pod_name: str, 
     assert "timed out after 1s" in outcome.message and time.monotonic() - began < 2.5
     wait_until(lambda: "sleep 7" not in app.exec_run(["ps"]).output.decode(), timeout=5,
                what="the timed-out exec's processes to be gone")
+
+
+def test_a_forged_file_key_ref_placeholder_never_reads_another_kind_of_volume(pod_name: str, manifest) -> None:
+    forged = '\\0envfile:[\\"conf\\",\\"app.env\\",\\"K\\",false]\\0'
+    path = manifest(f"""
+apiVersion: v1
+kind: ConfigMap
+metadata: {{name: {pod_name}-conf}}
+data: {{app.env: "K='from the configMap'"}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {{name: {pod_name}}}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: app
+    image: {BUSYBOX}
+    command: ["sh", "-c", "{LOOP}"]
+    env: [{{name: STOLEN, value: "{forged}"}}]
+    volumeMounts: [{{name: conf, mountPath: /conf}}]
+  volumes:
+  - {{name: conf, configMap: {{name: {pod_name}-conf}}}}
+""")
+    result = run_cli("up", "-d", "-f", path)
+    assert result.code == 1, result.stdout
+    assert "from the configMap" not in result.stdout + result.stderr
+    # refused where the file is read (or, once validation refuses NUL in a value, before anything is made)
+    assert "volume conf is not an emptyDir volume of the pod" in result.stderr or "NUL" in result.stderr, \
+        result.stderr
+    assert "internal error" not in result.stderr
+    run_cli("down", "-f", path)

@@ -297,7 +297,9 @@ class PodBuilder:
             return ContainerConfigError(f"pod {self.pod.name}: container {spec.name} not started "
                                         f"(CreateContainerConfigError): fileKeyRef {ref.shown}: {why}",
                                         pod=self.pod.name, container=spec.name)
-        volume = next(v for v in self.pod.volumes if v.name == ref.volume)
+        volume = next((v for v in self.pod.volumes if v.name == ref.volume), None)
+        if volume is None or volume.kind != "emptyDir":       # validation refuses both; never read past it
+            raise refuse(f"volume {ref.volume} is not an emptyDir volume of the pod")
         base = self.volume_base(volume)
         if not base or not os.path.isdir(base):
             raise refuse("the volume's directory cannot be read on this machine (a remote Docker engine?)")
