@@ -96,17 +96,18 @@ def tcp_check(action: TCPSocketAction, timeout: float) -> ProbeOutcome:
 
 
 class _Deadline:
-    """Every socket operation of one request waits at most what is left until `at` (time.monotonic):
+    """Every socket operation of one request waits at most what is left until `_deadline_at` (time.monotonic):
     http.client's own timeout is per recv, so a server that trickles a byte at a time would hold it for ever."""
 
     _deadline_at: float = float("inf")
 
-    def _left(self) -> float:
+    def _left(self) -> None:
+        if self._deadline_at == float("inf"):
+            return                              # not given one yet (a TLS handshake under way): the socket's own
         left = self._deadline_at - time.monotonic()
         if left <= 0:
             raise socket.timeout("timed out")
         self.settimeout(left)  # type: ignore[attr-defined]
-        return left
 
     def recv_into(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         self._left()
