@@ -61,7 +61,7 @@ def endless(api: FakeApi) -> None:
 
 def test_endless_output_is_read_as_it_comes_and_cut_and_the_deadline_holds(monkeypatch: Any) -> None:
     killed: list[str] = []
-    monkeypatch.setattr(exec_probe, "kill_exec", lambda api, exec_id: killed.append(exec_id))
+    monkeypatch.setattr(exec_probe, "kill_exec", lambda api, exec_id, container_id: killed.append(exec_id))
     api = FakeApi(endless)
     started = time.monotonic()
     run = run_exec(FakeClient(api), "c1", ("yes",), 0.5)  # type: ignore[arg-type]
@@ -79,3 +79,10 @@ def test_output_that_ends_gives_the_exit_code_and_its_first_10_kib() -> None:
 
     run = run_exec(FakeClient(FakeApi(finite)), "c1", ("cat",), 5)  # type: ignore[arg-type]
     assert (run.exit_code, run.timed_out, run.output) == (0, False, "a" * MAX_OUTPUT_BYTES)
+
+
+def test_a_pid_outside_the_containers_cgroup_is_never_killed() -> None:
+    import os
+
+    assert not exec_probe.in_container(os.getpid(), "0123456789abcdef" * 4)   # this test's own process
+    assert not exec_probe.in_container(2**22 + 7, "abc")                        # no such process

@@ -106,14 +106,24 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def kill_exec(api: docker.APIClient, exec_id: str) -> None:
+def in_container(pid: int, container_id: str) -> bool:
+    """Whether this host's process `pid` is in the container's cgroup: the pid Docker gives is the daemon's
+    host's, which is not this one when the daemon is remote, and a pid may have been reused meanwhile."""
+    try:
+        with open(f"/proc/{pid}/cgroup", encoding="utf-8", errors="replace") as cgroup:
+            return container_id in cgroup.read()
+    except OSError:
+        return False
+
+
+def kill_exec(api: docker.APIClient, exec_id: str, container_id: str) -> None:
     """End a running exec: SIGKILL its process and everything it started (the agent runs beside the daemon)."""
     try:
         inspected = api.exec_inspect(exec_id)
     except docker.errors.DockerException:
         return
     pid = int(inspected.get("Pid") or 0)
-    if not inspected.get("Running") or pid <= 1:
+    if not inspected.get("Running") or pid <= 1 or not in_container(pid, container_id):
         return
     for process in _descendants(pid):
         try:
@@ -144,7 +154,7 @@ def run_exec(client: docker.DockerClient, container_id: str, command: tuple[str,
             except Exception:   # noqa: BLE001 - closing what is already gone
                 pass
     if not finished:
-        kill_exec(api, exec_id)
+        kill_exec(api, exec_id, container_id)
         return ExecRun(timed_out=True, output=collector.text())
     try:
         code = api.exec_inspect(exec_id).get("ExitCode")
