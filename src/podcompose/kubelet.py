@@ -68,6 +68,12 @@ class ProcessIdentity:
     groups: tuple[int, ...]
 
 
+def ascii_digits(text: str) -> bool:
+    """A uid or gid as the kubelet and runc read one (Go's strconv): ASCII digits only. str.isdigit() also
+    takes other scripts' digits (a fullwidth one), which int() turns into a number the image never meant."""
+    return text.isascii() and text.isdigit()
+
+
 def _fields(text: str, count: int) -> Iterable[list[str]]:
     for line in text.splitlines():
         fields = line.split(":")
@@ -77,13 +83,14 @@ def _fields(text: str, count: int) -> Iterable[list[str]]:
 
 def parse_passwd(text: str) -> tuple[Account, ...]:
     """The accounts of an /etc/passwd file; lines whose ids are not numbers are skipped."""
-    return tuple(Account(f[0], int(f[2]), int(f[3])) for f in _fields(text, 4) if f[2].isdigit() and f[3].isdigit())
+    return tuple(Account(f[0], int(f[2]), int(f[3])) for f in _fields(text, 4)
+                 if ascii_digits(f[2]) and ascii_digits(f[3]))
 
 
 def parse_group(text: str) -> tuple[Group, ...]:
     """The groups of an /etc/group file, each with its member list."""
     return tuple(Group(f[0], int(f[2]), tuple(m.strip() for m in f[3].split(",") if m.strip()))
-                 for f in _fields(text, 4) if f[2].isdigit())
+                 for f in _fields(text, 4) if ascii_digits(f[2]))
 
 
 def image_user_name(image_user: str) -> str:
@@ -113,7 +120,7 @@ def process_identity(run_as_user: int | None, run_as_group: int | None, image_us
     pod's supplementalGroups and fsGroup (`extra_groups`). Raises ValueError for an unknown user name."""
     accounts = tuple(passwd)
     user = str(run_as_user) if run_as_user is not None else image_user_name(image_user)
-    if user.isdigit():
+    if ascii_digits(user):
         account = next((a for a in accounts if a.uid == int(user)), None)
         uid = int(user)
     else:
@@ -141,7 +148,7 @@ def non_root_error(run_as_user: int | None, image_user: str) -> str | None:
     user = (image_user or "").split(":", 1)[0]
     if not user:
         return "runAsNonRoot is true and the image will run as root (it sets no USER); set runAsUser"
-    if not user.isdigit():
+    if not ascii_digits(user):
         return (f"runAsNonRoot is true and the image has the non-numeric user {user!r}: cannot verify that the "
                 "user is not root; set a numeric runAsUser")
     if int(user) == 0:

@@ -204,8 +204,13 @@ class Agent:
             lock = process.PodLock(*key)
             # `up` is bringing the pod up: its turn first, then this worker's at once (`ps` right after `up`
             # shows the agent's view); a pod held longer is looked at again later
-            if not lock.acquire(timeout=LOCK_WAIT_SECONDS, cancel=self.stopping):
-                self.timers[key] = self.clock() + 0.5
+            try:
+                held, retry = lock.acquire(timeout=LOCK_WAIT_SECONDS, cancel=self.stopping), 0.5
+            except OSError as error:    # the fd limit, a full disk: the pod is looked at again later
+                log.warning("pod %s/%s: cannot take its lock: %s", key[0], key[1], error)
+                held, retry = False, 5.0
+            if not held:
+                self.timers[key] = self.clock() + retry
                 with self.lock:
                     self.running.discard(key)
                 self.wake.nudge()

@@ -7,6 +7,10 @@ for decide(). A thresholded result that changes calls `on_result(pod_key)` so th
 that pod; every finished probe calls `wake()` so the loop re-reads `next_wake`. Every failed
 probe is also an `Unhealthy` event, as the kubelet records one.
 
+The kubelet gives each probe its own goroutine; here a fixed pool serves every pod, so no pod may
+hold more than its share of it: the pool divided by the pods with probes, and never more than half
+of it, so probes that hang until their timeout delay only their own pod's.
+
 The probe functions are injected (`for_docker` wires the real ones), so all of this runs with
 a fake clock and no daemon in tests.
 """
@@ -15,7 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
@@ -24,6 +28,7 @@ from ..events import Event, EventSink, ignore
 from ..model import Container, Pod
 from ..probe import ProbeOutcome, ProbeResult, ProbeWorker, worker_for
 from ..probes_model import ExecAction, GRPCAction, HTTPGetAction, Probe, ProbeHandler, ProbeKind, TCPSocketAction
+from .probe_pool import DaemonPool
 
 PodKey = tuple[str, str]                               # (namespace, pod name)
 NetAction = Union[HTTPGetAction, TCPSocketAction, GRPCAction]
@@ -31,6 +36,9 @@ ExecProbe = Callable[[str, ExecAction, float], ProbeOutcome]             # (cont
 NetProbe = Callable[[Union[int, None], NetAction, float], ProbeOutcome]  # (pause pid or None, action, timeout)
 
 MAX_WORKERS = 8
+# Kubernetes bounds timeoutSeconds only by its Go type (int32; pkg/apis/core/validation validateProbe checks it is
+# not negative, and the kubelet's prober runs it as given): a longer one could not have come through the API.
+MAX_TIMEOUT_SECONDS = 2**31 - 1
 KEPT_MESSAGES = 256            # failure messages of attempts already gone, for describe and `up --wait`
 PROBE_TYPE = {"liveness": "Liveness", "readiness": "Readiness", "startup": "Startup"}
 
@@ -79,10 +87,11 @@ class ProbeManager:
         self._wake = wake
         self._clock = clock
         self._own_executor = executor is None
-        self._executor = executor or ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="probe")
+        self._executor = executor or DaemonPool(max_workers, thread_name_prefix="probe")
+        self._max_workers = max_workers
         self._lock = threading.Lock()
         self._attempts: dict[str, _Attempt] = {}          # by container id
-        self._in_flight: set[tuple[str, ProbeKind]] = set()
+        self._in_flight: dict[tuple[str, ProbeKind], PodKey] = {}
         self._gone: OrderedDict[str, dict[ProbeKind, str]] = OrderedDict()
 
     @classmethod
@@ -152,21 +161,42 @@ class ProbeManager:
         now = self._clock() if now is None else now
         tasks = []
         with self._lock:
+            held = self._held_by_pod()
+            share = self._share()
             for container_id, tracked in self._attempts.items():
                 started = tracked.started()
                 for kind, worker in tracked.workers.items():
                     if (container_id, kind) in self._in_flight or not worker.due(now, started):
                         continue
+                    if held.get(tracked.pod_key, 0) >= share:
+                        break                   # this pod's share is taken: its probes wait for one to end
+                    held[tracked.pod_key] = held.get(tracked.pod_key, 0) + 1
                     tasks.append(ProbeTask(tracked.pod_key, tracked.container, container_id, kind,
-                                           worker.probe.handler, float(worker.probe.timeout_seconds),
+                                           worker.probe.handler,
+                                           float(min(worker.probe.timeout_seconds, MAX_TIMEOUT_SECONDS)),
                                            tracked.pause_pid))
         return tasks
+
+    def _held_by_pod(self) -> dict[PodKey, int]:
+        held: dict[PodKey, int] = {}
+        for pod_key in self._in_flight.values():
+            held[pod_key] = held.get(pod_key, 0) + 1
+        return held
+
+    def _share(self) -> int:
+        """How many probes one pod may run at once."""
+        pods = {tracked.pod_key for tracked in self._attempts.values() if tracked.workers}
+        return max(1, self._max_workers // max(2, len(pods)))
 
     def next_wake(self) -> float | None:
         """When the next probe falls due; None when nothing is waiting to be probed."""
         times = []
         with self._lock:
+            held = self._held_by_pod()
+            share = self._share()
             for container_id, tracked in self._attempts.items():
+                if held.get(tracked.pod_key, 0) >= share:
+                    continue                    # woken when one of its probes ends
                 started = tracked.started()
                 for kind, worker in tracked.workers.items():
                     if (container_id, kind) in self._in_flight:
@@ -180,9 +210,9 @@ class ProbeManager:
         """Run one probe on the pool; its result is recorded when it ends."""
         with self._lock:
             key = (task.container_id, task.kind)
-            if key in self._in_flight:
+            if key in self._in_flight or self._held_by_pod().get(task.pod_key, 0) >= self._share():
                 return
-            self._in_flight.add(key)
+            self._in_flight[key] = task.pod_key
         self._executor.submit(self._execute, task)
 
     def run_due(self, now: float | None = None) -> int:
@@ -204,7 +234,7 @@ class ProbeManager:
         changed = False
         event = None
         with self._lock:
-            self._in_flight.discard((task.container_id, task.kind))
+            self._in_flight.pop((task.container_id, task.kind), None)
             tracked = self._attempts.get(task.container_id)
             worker = tracked.workers.get(task.kind) if tracked is not None else None
             if tracked is not None and worker is not None:

@@ -298,7 +298,9 @@ class PodBuilder:
             return ContainerConfigError(f"pod {self.pod.name}: container {spec.name} not started "
                                         f"(CreateContainerConfigError): fileKeyRef {ref.shown}: {why}",
                                         pod=self.pod.name, container=spec.name)
-        volume = next(v for v in self.pod.volumes if v.name == ref.volume)
+        volume = next((v for v in self.pod.volumes if v.name == ref.volume), None)
+        if volume is None or volume.kind != "emptyDir":       # validation refuses both; never read past it
+            raise refuse(f"volume {ref.volume} is not an emptyDir volume of the pod")
         base = self.volume_base(volume)
         if not base or not os.path.isdir(base):
             raise refuse("the volume's directory cannot be read on this machine (a remote Docker engine?)")
@@ -313,8 +315,9 @@ class PodBuilder:
         try:
             if opened.is_dir:
                 raise refuse(f"{ref.path} is a directory, not an env file")
-            with open(f"/proc/self/fd/{opened.fd}", "rb") as file:   # the opened file itself: no path walked again
-                content = file.read(envfile.MAX_FILE_BYTES + 1)
+            content = localfs.read_regular(opened.fd, envfile.MAX_FILE_BYTES)
+        except localfs.NotARegularFile as error:
+            raise refuse(f"{ref.path} {error}") from error
         except OSError as error:
             raise refuse(f"cannot be read: {error.strerror or error}") from error
         finally:

@@ -14,6 +14,9 @@ from ..probes_model import DEFAULT_PROBE_HOST, GRPCAction
 
 SERVING_STATUS = {0: "UNKNOWN", 1: "SERVING", 2: "NOT_SERVING", 3: "SERVICE_UNKNOWN"}
 GRPC_UNIMPLEMENTED = "12"
+# A HealthCheckResponse is a few bytes; a server that sends more is not answering the health protocol. Past this
+# the probe fails as gRPC's own receive limit fails a call (ResourceExhausted), and nothing more is kept.
+MAX_RESPONSE_BYTES = 16 * 1024
 
 
 def _varint(value: int) -> bytes:
@@ -43,7 +46,7 @@ def serving_status(frame: bytes) -> int:
         i += 1
         if key == 0x08:                          # field 1, varint
             status, shift = 0, 0
-            while True:
+            while i < len(message):              # a truncated varint ends with the message
                 byte = message[i]
                 i += 1
                 status |= (byte & 0x7F) << shift
@@ -76,7 +79,7 @@ def grpc_check(action: GRPCAction, timeout: float, host: str = DEFAULT_PROBE_HOS
             ("te", "trailers"), ("user-agent", "kube-probe/1.32"), ("grpc-timeout", f"{max(1, int(timeout * 1000))}m"),
         ])
         conn.send_data(stream, check_request(action.service), end_stream=True)
-        body = b""
+        body = bytearray()
         trailers: dict[str, str] = {}
         try:
             sock.sendall(conn.data_to_send())
@@ -88,6 +91,10 @@ def grpc_check(action: GRPCAction, timeout: float, host: str = DEFAULT_PROBE_HOS
                     break
                 for event in conn.receive_data(data):
                     if isinstance(event, h2.events.DataReceived):
+                        if len(body) + len(event.data) > MAX_RESPONSE_BYTES:
+                            return ProbeOutcome(ProbeResult.FAILURE, "health rpc probe failed: rpc error: code = "
+                                                "ResourceExhausted desc = grpc: received message larger than "
+                                                f"max ({MAX_RESPONSE_BYTES} bytes)")
                         body += event.data
                         conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
                     elif isinstance(event, (h2.events.TrailersReceived, h2.events.ResponseReceived)):
@@ -107,7 +114,7 @@ def grpc_check(action: GRPCAction, timeout: float, host: str = DEFAULT_PROBE_HOS
     if code not in ("", "0") or len(body) < 5:
         return ProbeOutcome(ProbeResult.FAILURE, f"health rpc probe failed: rpc error: code = {code or '?'} "
                                                  f"desc = {trailers.get('grpc-message', '')}")
-    status = serving_status(body)
+    status = serving_status(bytes(body))
     if status != 1:
         return ProbeOutcome(ProbeResult.FAILURE,
                             f"service unhealthy (responded with \"{SERVING_STATUS.get(status, status)}\")")

@@ -97,9 +97,18 @@ def run_hook(client: docker.DockerClient, pause_pid: int | None, container_id: s
 
     `pause_pid`: the pause process whose network namespace httpGet runs in (None: the host's,
     for hostNetwork pods). `container_name` and `pod_name` (`name_namespace`, as the kubelet's
-    format.Pod) only word the failure message. `stop` ends a sleep hook early.
+    format.Pod) only word the failure message. `stop` ends a sleep hook early. Never raises: whatever
+    goes wrong is the hook's failure (its event), never the end of `down` or of the pod's sync.
     """
     where = _where(container_name, pod_name)
+    try:
+        return _run(client, pause_pid, container_id, handler, timeout, where, stop)
+    except Exception as error:    # noqa: BLE001 - a hook that cannot run fails; the caller goes on
+        return HookOutcome(False, f"Cannot run handler{where}: {type(error).__name__}: {error}")
+
+
+def _run(client: docker.DockerClient, pause_pid: int | None, container_id: str, handler: HookHandler,
+         timeout: float, where: str, stop: threading.Event | None) -> HookOutcome:
     if isinstance(handler, ExecAction):
         return _exec(client, container_id, handler, timeout, where)
     if isinstance(handler, HTTPGetAction):

@@ -11,6 +11,7 @@ import docker.errors
 from .. import kubelet, naming
 from ..errors import PodcomposeError
 from ..model import Container, Pod
+from . import imagevolume
 
 
 def check_non_root(client: docker.DockerClient, pod: Pod, spec: Container) -> None:
@@ -36,7 +37,6 @@ def _image_user(inspected: dict[str, Any]) -> str:
 
 
 ACCOUNT_FILES = ("/etc/passwd", "/etc/group")
-MAX_LINKS = 8                                 # an account file that is a symbolic link is followed this far
 _accounts: dict[str, tuple[str, str]] = {}    # image id -> (/etc/passwd, /etc/group) text, for this process
 
 
@@ -76,7 +76,7 @@ def image_accounts(client: docker.DockerClient, pod: Pod, image_id: str) -> tupl
         image_id, entrypoint=["/podcompose-never-started"], network_disabled=True,
         labels=naming.pod_labels(pod.namespace, pod.name) | {naming.ROLE: "helper"})
     try:
-        texts = tuple(_read_file(client, helper["Id"], path) for path in ACCOUNT_FILES)
+        texts = tuple(imagevolume.read_image_file(client, helper["Id"], path) for path in ACCOUNT_FILES)
     finally:
         try:
             client.api.remove_container(helper["Id"], force=True)
@@ -85,25 +85,3 @@ def image_accounts(client: docker.DockerClient, pod: Pod, image_id: str) -> tupl
     _accounts[image_id] = (texts[0], texts[1])
     return _accounts[image_id]
 
-
-def _read_file(client: docker.DockerClient, container_id: str, path: str) -> str:
-    """A small text file of a container's file system, following a symbolic link at most MAX_LINKS times."""
-    import io
-    import posixpath
-    import tarfile
-
-    for _ in range(MAX_LINKS):
-        try:
-            stream, _stat = client.api.get_archive(container_id, path)
-        except docker.errors.NotFound:
-            return ""
-        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
-            member = tar.next()
-            if member is None:
-                return ""
-            if member.issym():
-                path = posixpath.normpath(posixpath.join(posixpath.dirname(path), member.linkname))
-                continue
-            extracted = tar.extractfile(member) if member.isfile() else None
-            return extracted.read().decode(errors="replace") if extracted else ""
-    return ""

@@ -10,12 +10,15 @@ second volume, a read-only, noexec bind of the first (translate.image_volume_arg
 from __future__ import annotations
 
 import io
+import posixpath
 import tarfile
 from typing import Iterable, Iterator
 
 import docker
+import docker.errors
 
 from .. import naming
+from ..errors import PodcomposeError
 from ..model import Pod, Volume
 
 ROOTFS_TARGET = "/rootfs"
@@ -47,40 +50,70 @@ class _ChunkReader(io.RawIOBase):
         return size
 
 
-class _Collector(io.RawIOBase):
-    def __init__(self) -> None:
-        self.data = bytearray()
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:  # type: ignore[no-untyped-def]
-        self.data += data
-        return len(data)
-
-    def take(self) -> bytes:
-        out, self.data = bytes(self.data), bytearray()
-        return out
+COPY_CHUNK = 1 << 16         # the archive goes on to the daemon in pieces of about this size, never a whole file
+MAX_ACCOUNT_FILE_BYTES = 4 << 20   # an image's /etc/passwd or /etc/group longer than this is refused
+MAX_LINKS = 8                      # a file of the image that is a symbolic link is followed this far
 
 
 def image_files(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """The archive of a container's `/` as the image's file system: names relative, init-layer files left out."""
-    out = _Collector()
-    source = tarfile.open(fileobj=io.BufferedReader(_ChunkReader(chunks), 1 << 16), mode="r|")
-    target = tarfile.open(fileobj=out, mode="w|", format=tarfile.PAX_FORMAT)
+    """The archive of a container's `/` as the image's file system: names relative, init-layer files left out.
+
+    Written member by member (the header, then the file's data in pieces, as tarfile.addfile writes it), so a
+    large file of the image passes through without ever being held whole."""
+    source = tarfile.open(fileobj=io.BufferedReader(_ChunkReader(chunks), COPY_CHUNK), mode="r|")
+    pending = bytearray()
     try:
         for member in source:
             name = member.name.lstrip("/").rstrip("/")
             if name in INIT_LAYER_FILES:
                 continue
             member.name = name or "."
-            target.addfile(member, source.extractfile(member) if member.isreg() else None)
-            if len(out.data) >= 1 << 16:
-                yield out.take()
+            pending += member.tobuf(tarfile.PAX_FORMAT, tarfile.ENCODING, "surrogateescape")
+            if member.isreg():
+                data = source.extractfile(member)
+                left = member.size
+                while left > 0:
+                    piece = data.read(min(COPY_CHUNK, left)) if data is not None else b""
+                    if not piece:
+                        raise tarfile.ReadError(f"the image's archive ends inside {name}")
+                    pending += piece
+                    left -= len(piece)
+                    if len(pending) >= COPY_CHUNK:
+                        yield bytes(pending)
+                        pending.clear()
+                if member.size % tarfile.BLOCKSIZE:
+                    pending += tarfile.NUL * (tarfile.BLOCKSIZE - member.size % tarfile.BLOCKSIZE)
+            if len(pending) >= COPY_CHUNK:
+                yield bytes(pending)
+                pending.clear()
     finally:
-        target.close()
         source.close()
-    yield out.take()
+    yield bytes(pending) + tarfile.NUL * (tarfile.BLOCKSIZE * 2)     # the end-of-archive marker
+
+
+def read_image_file(client: docker.DockerClient, container_id: str, path: str,
+                    limit: int = MAX_ACCOUNT_FILE_BYTES) -> str:
+    """A small text file of a never-started container's file system ("" when missing or not a regular file),
+    following a symbolic link at most MAX_LINKS times; streamed, and refused past `limit` bytes."""
+    for _ in range(MAX_LINKS):
+        try:
+            stream, _stat = client.api.get_archive(container_id, path)
+        except docker.errors.NotFound:
+            return ""
+        with tarfile.open(fileobj=io.BufferedReader(_ChunkReader(stream), COPY_CHUNK), mode="r|") as tar:
+            member = tar.next()
+            if member is None:
+                return ""
+            if member.issym():
+                path = posixpath.normpath(posixpath.join(posixpath.dirname(path), member.linkname))
+                continue
+            if not member.isreg():
+                return ""
+            if member.size > limit:
+                raise PodcomposeError(f"the image's {path} is larger than {limit} bytes: not read")
+            extracted = tar.extractfile(member)
+            return extracted.read(limit).decode(errors="replace") if extracted else ""
+    return ""
 
 
 def copy_image(client: docker.DockerClient, pod: Pod, volume: Volume, rootfs_volume: str, helper_image: str) -> None:

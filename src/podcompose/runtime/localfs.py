@@ -1,7 +1,9 @@
-"""Writing straight into a volume podcompose has just made, on this host (root beside the daemon).
+"""Writing straight into a volume podcompose has just made, on this host (root beside the daemon), and reading
+a file a pod's container may have put in one.
 
-Only a volume no container has mounted yet: nothing in a pod can have put a link
-in it. Each function answers False when the mountpoint is not on this machine (a
+Writing: only a volume no container has mounted yet: nothing in a pod can have put a link
+in it. Reading (`read_regular`): only a regular file, never waited on and never read past a cap, since
+a container can plant a FIFO, a device node or a huge file where the agent (root) reads. Each function answers False when the mountpoint is not on this machine (a
 daemon elsewhere, or one that hides its data root): the caller then goes through
 a helper container, as before.
 """
@@ -9,7 +11,14 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import tarfile
+
+from .subpath import _kind as kind_of
+
+
+class NotARegularFile(OSError):
+    """What was opened is a FIFO, a device, a socket or a directory: never read."""
 
 
 def set_root(mountpoint: str, archive: bytes) -> bool:
@@ -51,3 +60,27 @@ def write_new_file(mountpoint: str, name: str, payload: bytes, directory_mode: i
         return False
     finally:
         os.close(directory)
+
+
+def read_regular(path_fd: int, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of the regular file an O_PATH descriptor names (subpath.open_beneath's), so a
+    caller sees that it is too long; NotARegularFile for anything else. The file is opened again through the
+    descriptor (no path walked, no link followed) non-blocking, so a FIFO swapped in meanwhile never blocks."""
+    mode = os.fstat(path_fd).st_mode
+    if not stat.S_ISREG(mode):
+        raise NotARegularFile(f"is {kind_of(mode)}, not a regular file")
+    fd = os.open(f"/proc/self/fd/{path_fd}", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise NotARegularFile(f"is {kind_of(mode)}, not a regular file")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 16, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)

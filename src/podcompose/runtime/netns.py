@@ -95,21 +95,93 @@ def tcp_check(action: TCPSocketAction, timeout: float) -> ProbeOutcome:
                                                  f"connect: {error.strerror or error}")
 
 
-def _connection(scheme: str, host: str, port: int, timeout: float) -> http.client.HTTPConnection:
-    if scheme == "HTTPS":
+class _Deadline:
+    """Every socket operation of one request waits at most what is left until `_deadline_at` (time.monotonic):
+    http.client's own timeout is per recv, so a server that trickles a byte at a time would hold it for ever."""
+
+    _deadline_at: float = float("inf")
+
+    def _left(self) -> None:
+        if self._deadline_at == float("inf"):
+            return                              # not given one yet (a TLS handshake under way): the socket's own
+        left = self._deadline_at - time.monotonic()
+        if left <= 0:
+            raise socket.timeout("timed out")
+        self.settimeout(left)  # type: ignore[attr-defined]
+
+    def recv_into(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self._left()
+        return super().recv_into(*args, **kwargs)  # type: ignore[misc]
+
+    def recv(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self._left()
+        return super().recv(*args, **kwargs)  # type: ignore[misc]
+
+    def sendall(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        self._left()
+        return super().sendall(*args, **kwargs)  # type: ignore[misc]
+
+
+class _DeadlineSocket(_Deadline, socket.socket):
+    pass
+
+
+class _DeadlineSSLSocket(_Deadline, ssl.SSLSocket):
+    pass
+
+
+def deadline_connection(host: str, port: int, deadline_at: float) -> socket.socket:
+    """A TCP connection to (host, port) whose every later operation ends by `deadline_at`."""
+    left = deadline_at - time.monotonic()
+    if left <= 0:
+        raise socket.timeout("timed out")
+    plain = socket.create_connection((host, port), timeout=left)
+    sock = _DeadlineSocket(plain.family, plain.type, plain.proto, fileno=plain.detach())
+    sock._deadline_at = deadline_at
+    sock.settimeout(max(0.001, deadline_at - time.monotonic()))
+    return sock
+
+
+class _HTTPConnection(http.client.HTTPConnection):
+    def __init__(self, host: str, port: int, deadline_at: float) -> None:
+        super().__init__(host, port, timeout=max(0.001, deadline_at - time.monotonic()))
+        self.deadline_at = deadline_at
+
+    def connect(self) -> None:
+        self.sock = deadline_connection(self.host, self.port, self.deadline_at)
+
+
+class _HTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, host: str, port: int, deadline_at: float) -> None:
         context = ssl.create_default_context()
         context.check_hostname = False          # the kubelet skips verification (InsecureSkipVerify)
         context.verify_mode = ssl.CERT_NONE
-        return http.client.HTTPSConnection(host, port, timeout=timeout, context=context)
-    return http.client.HTTPConnection(host, port, timeout=timeout)
+        context.sslsocket_class = _DeadlineSSLSocket
+        super().__init__(host, port, timeout=max(0.001, deadline_at - time.monotonic()), context=context)
+        self.deadline_at = deadline_at
+
+    def connect(self) -> None:
+        plain = deadline_connection(self.host, self.port, self.deadline_at)
+        wrapped = self._context.wrap_socket(plain, server_hostname=self.host)  # type: ignore[attr-defined]
+        wrapped._deadline_at = self.deadline_at
+        self.sock = wrapped
+
+
+def _connection(scheme: str, host: str, port: int, deadline_at: float) -> http.client.HTTPConnection:
+    if scheme == "HTTPS":
+        return _HTTPSConnection(host, port, deadline_at)
+    return _HTTPConnection(host, port, deadline_at)
 
 
 def _request(url: urllib.parse.SplitResult, headers: tuple[tuple[str, str], ...], user_agent: str,
-             timeout: float) -> tuple[int, str, str]:
-    """(status, body, Location) of one GET."""
+             deadline_at: float) -> tuple[int, str, str]:
+    """(status, body, Location) of one GET, all of it done by `deadline_at`."""
     scheme = url.scheme.upper()
-    port = url.port or (443 if scheme == "HTTPS" else 80)
-    conn = _connection(scheme, url.hostname or "", port, timeout)
+    try:
+        port = url.port or (443 if scheme == "HTTPS" else 80)
+    except ValueError as error:               # a Location such as http://127.0.0.1:99999/
+        raise http.client.InvalidURL(f"invalid URL {url.geturl()!r}: {error}") from None
+    conn = _connection(scheme, url.hostname or "", port, deadline_at)
     try:
         target = url.path or "/"
         if url.query:
@@ -139,13 +211,13 @@ def http_get(action: HTTPGetAction, timeout: float, user_agent: str = USER_AGENT
     path = action.path if action.path.startswith("/") else "/" + action.path
     url = urllib.parse.urlsplit(f"{action.scheme.lower()}://{host}{path}")
     for _ in range(MAX_REDIRECTS + 1):
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise socket.timeout("timeout")
-        status, body, location = _request(url, action.headers, user_agent, remaining)
+        status, body, location = _request(url, action.headers, user_agent, deadline)
         if status not in (301, 302, 303, 307, 308) or not location:
             return status, body
-        target = urllib.parse.urlsplit(urllib.parse.urljoin(url.geturl(), location))
+        try:
+            target = urllib.parse.urlsplit(urllib.parse.urljoin(url.geturl(), location))
+        except ValueError as error:
+            raise http.client.InvalidURL(f"invalid redirect {location!r}: {error}") from None
         if target.hostname != url.hostname:
             return status, body
         url = target
