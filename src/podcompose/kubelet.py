@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from .model import VolumeKind
+
 CLUSTER_DOMAIN = "cluster.local"
 SECCOMP_ROOT = "/var/lib/kubelet/seccomp"   # the kubelet's default --seccomp-profile-root (<root-dir>/seccomp)
 
@@ -447,8 +449,9 @@ def resolv_conf(dns: DNS) -> str:
 
 # Volumes whose ownership the kubelet sets to fsGroup (their plugins support ownership management;
 # hostPath does not).
-OWNERSHIP_VOLUMES = ("emptyDir", "configMap", "secret", "downwardAPI", "projected", "ephemeral")
-READ_ONLY_VOLUMES = ("configMap", "secret", "downwardAPI", "projected")
+OWNERSHIP_VOLUMES = (VolumeKind.EMPTY_DIR, VolumeKind.CONFIG_MAP, VolumeKind.SECRET, VolumeKind.DOWNWARD_API,
+                     VolumeKind.PROJECTED, VolumeKind.EPHEMERAL)
+READ_ONLY_VOLUMES = (VolumeKind.CONFIG_MAP, VolumeKind.SECRET, VolumeKind.DOWNWARD_API, VolumeKind.PROJECTED)
 
 
 def pod_requests(init: Iterable[tuple[int, int]], running: Iterable[tuple[int, int]]) -> tuple[int, int]:

@@ -9,7 +9,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Literal, Union
 
-from .model import Container, Pod, Volume
+from .model import Container, Pod, Volume, VolumeKind
 from .state import ObservedPod
 
 PullOverride = Literal["always", "missing", "never"]
@@ -131,7 +131,7 @@ def plan_up(pod: Pod, observed: ObservedPod | None, options: PlanOptions = PlanO
             seen.add(container.image)
             steps.append(EnsureImage(container.image, _effective_policy(container.image_pull_policy, options.pull)))
     for volume in pod.volumes:
-        if volume.kind == "image" and volume.image_reference not in seen:
+        if volume.kind == VolumeKind.IMAGE and volume.image_reference not in seen:
             seen.add(volume.image_reference)
             steps.append(EnsureImage(volume.image_reference, _effective_policy(volume.image_pull_policy, options.pull)))
     # Images first: a pull that fails must not cost the user the pod already running.
@@ -143,7 +143,7 @@ def plan_up(pod: Pod, observed: ObservedPod | None, options: PlanOptions = PlanO
         else:
             reason = "it is not running completely"
         steps.append(RemovePod(pod.namespace, pod.name, reason))
-    steps.extend(CreateVolume(pod, v) for v in pod.volumes if v.kind != "hostPath")
+    steps.extend(CreateVolume(pod, v) for v in pod.volumes if v.kind != VolumeKind.HOST_PATH)
     steps.append(RunPause(pod, options.pause_image, options.default_host_ip))
     for container in pod.init_containers:
         steps.append(StartContainer(pod, container) if container.role == "sidecar" else RunInit(pod, container))
