@@ -22,6 +22,7 @@ from .defaults import DEFAULT_NAMESPACE
 from .dns_names import label_value_error, name_error, qualified_name_error
 from .errors import Location, ManifestError, Problem, Severity, shown
 from .load import Document, FieldPath, format_path
+from .model import pod_names
 from .raw import POD_SPEC_PATHS, RUNNABLE_KINDS
 from .raw import get as _get
 from .schema import UnknownFields
@@ -49,7 +50,7 @@ def validate(documents: list[Document], unknown_fields: UnknownFields = "strict"
         problems += objects
     for document in documents:
         problems += _guarded(document, _check_document, document, index, unknown_fields, namespace)
-    problems += _guarded(documents[0] if documents else None, _check_set, documents)
+    problems += _guarded(documents[0] if documents else None, _check_set, documents, namespace)
     return _sorted(problems, documents)
 
 
@@ -293,10 +294,11 @@ def _index_objects(documents: list[Document], namespace: str | None) -> semantic
     return index
 
 
-def _check_set(documents: list[Document]) -> list[Problem]:
+def _check_set(documents: list[Document], namespace: str | None) -> list[Problem]:
     if not documents:
         return [Problem("no manifests found: the input holds no YAML documents")]
     problems = _check_duplicates(documents) + _check_host_ports_across_pods(documents)
+    problems += _check_pod_names(documents, namespace, {p.location for p in problems})
     kinds = [d.kind for d in documents]
     if not any(kind in RUNNABLE_KINDS for kind in kinds):
         found = ", ".join(sorted({k or "no kind" for k in kinds}))
@@ -334,6 +336,29 @@ def _check_duplicates(documents: list[Document]) -> list[Problem]:
             problems.append(document.problem(("metadata", "name"), f"{document.kind} {shown(document.name)} is defined "
                                                                    f"twice (first at {first})"))
         seen.setdefault(key, document)
+    return problems
+
+
+def _check_pod_names(documents: list[Document], namespace: str | None, reported: set[Location | None]) -> list[Problem]:
+    """Two documents may not make one pod: a Pod `web-0` and a Deployment `web`'s first replica, or two Pods of
+    one name that `--namespace` puts in one namespace."""
+    seen: dict[tuple[str, str], Document] = {}
+    problems = []
+    for document in documents:
+        if document.kind not in RUNNABLE_KINDS or not document.name:
+            continue
+        try:
+            names = pod_names([document], namespace)
+        except ManifestError:
+            continue   # replicas out of range: reported with the controller's checks
+        where = document.location(("metadata", "name"))
+        for key in dict.fromkeys(names):
+            other = seen.setdefault(key, document)
+            if other is not document and where not in reported:
+                problems.append(document.problem(("metadata", "name"), f"pod {key[1]} is defined twice in namespace "
+                                                 f"{key[0]} (also by {other.kind} {shown(other.name)} at "
+                                                 f"{other.location(('metadata', 'name'))})"))
+                reported.add(where)
     return problems
 
 

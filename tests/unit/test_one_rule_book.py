@@ -127,6 +127,22 @@ def test_the_models_refusals_are_validations(tmp_path: Path) -> None:
         assert [e.replace(str(path), "pod.yaml") for e in config_errors(path) or []] == found
 
 
+def test_two_documents_that_make_one_pod_are_refused_by_validate() -> None:
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n"
+                  "  selector: {matchLabels: {app: w}}\n  template:\n    metadata: {labels: {app: w}}\n"
+                  "    spec: {containers: [{name: a, image: busybox}]}\n")
+    pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: web-0}\nspec: {containers: [{name: a, image: busybox}]}\n"
+    assert errors(pod + "---\n" + deployment) == [
+        "pod.yaml:8:18: metadata.name: pod web-0 is defined twice in namespace default (also by Pod 'web-0' at "
+        "pod.yaml:3:18)"]
+    elsewhere = pod.replace("name: web-0}", "name: web-0, namespace: other}")
+    assert errors(elsewhere + "---\n" + pod) == []
+    assert [str(p) for p in validate(load_text(elsewhere + "---\n" + pod, "pod.yaml"), namespace="shop")
+            if p.severity == "error"] == [
+        "pod.yaml:8:18: metadata.name: pod web-0 is defined twice in namespace shop (also by Pod 'web-0' at "
+        "pod.yaml:3:18)"]
+
+
 def test_config_of_objects_alone_gives_its_output(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     path = tmp_path / "objects.yaml"
     path.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {level: info}\n")
