@@ -225,7 +225,7 @@ def qos_class(containers: Iterable[ContainerResources]) -> str:
 
 # --- pod-level resources (KEP-2837: component-helpers/resource, pkg/apis/core/v1/defaults.go) ----------
 
-POD_LEVEL_RESOURCES = ("cpu", "memory")     # supportedPodLevelResources (hugepages-* are refused, see model)
+POD_LEVEL_RESOURCES = ("cpu", "memory")     # supportedPodLevelResources (hugepages-* are refused: semantic_resources)
 POD_LEVEL_LIMITS = POD_LEVEL_RESOURCES + ("pids",)   # and a pod's pids limit (KEP-6063)
 POD_PID_LIMIT_RANGE = (128, 16384)                   # minPIDLimit, maxPIDLimit of pkg/apis/core/validation
 

@@ -3,6 +3,12 @@
 `check_pod_spec` runs on a Pod's `spec` and on the `spec.template.spec` of a
 Deployment or Job. It must never raise on bad input: every value is
 type-checked before use, since schema errors are reported, not fatal.
+
+Here: the pod's own fields, its containers (env, mounts, probes, hooks) and ports.
+Volumes are checked in podcompose.semantic_volumes, resources in
+podcompose.semantic_resources. These checks are the one rule book: the model
+(podcompose.model_build) refuses nothing, so each refusal of `config` and `up`
+is made here, at its field, in these words.
 """
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
 from . import model_context, rules, schema, semantic, support, workloads
 from .defaults import DEFAULT_NAMESPACE

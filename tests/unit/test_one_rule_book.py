@@ -152,6 +152,22 @@ def test_config_of_objects_alone_gives_its_output(tmp_path: Path, capsys: pytest
     assert yaml.safe_load(capsys.readouterr().out) == []
 
 
+def test_volume_kinds_are_a_closed_type_shown_by_their_field_names(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture) -> None:
+    from podcompose import codec
+    from podcompose.model import Pod, VolumeKind
+
+    path = tmp_path / "pod.yaml"
+    path.write_text(POD.replace("hostPath: {path: /srv}}", "hostPath: {path: /srv}}\n  - {name: d, emptyDir: {}}"))
+    pod = api.load_pods([str(path)]).pods[0]
+    assert [v.kind for v in pod.volumes] == [VolumeKind.HOST_PATH, VolumeKind.EMPTY_DIR] == ["hostPath", "emptyDir"]
+    assert codec.loads(Pod, codec.dumps(pod)) == pod
+    assert codec.loads(Pod, codec.dumps(pod)).volumes[1].kind is VolumeKind.EMPTY_DIR
+    assert f"{pod.volumes[1].kind}" == str(pod.volumes[1].kind) == "emptyDir"
+    assert main(["config", "-f", str(path)]) == 0
+    assert [v["kind"] for v in yaml.safe_load(capsys.readouterr().out)[0]["volumes"]] == ["hostPath", "emptyDir"]
+
+
 # --- the property, over the corpus and hostile mutations of its pods ----------------------------------------------
 
 def _loadable(example: Example) -> bool:
@@ -174,7 +190,7 @@ def _agree(documents: list[Document], files: list[str]) -> bool:
     except ManifestError as error:
         refused: list[Problem] | None = [p for p in error.problems if p.severity == "error"]
     else:
-        pods_config(loaded.pods)
+        yaml.safe_dump(pods_config(loaded.pods))     # `config -o yaml` prints it
         refused = None
     if not validated:
         assert refused is None, [str(p) for p in refused or []]
