@@ -212,7 +212,7 @@ def _check_env_source(ctx: Context, path: FieldPath, source: dict[str, Any]) -> 
         if isinstance(ref, dict):
             check_object_ref(ctx, path + (name,), ref, kind, "name", key=ref.get("key"))
     ctx.report_rule(path + ("fieldRef", "fieldPath"),
-                 downward.field_path_error(mapping(source.get("fieldRef")).get("fieldPath")))
+                    downward.field_path_error(mapping(source.get("fieldRef")).get("fieldPath")))
     check_resource_ref(ctx, path + ("resourceFieldRef",), source.get("resourceFieldRef"))
     _check_file_key_ref(ctx, path + ("fileKeyRef",), source.get("fileKeyRef"))
 
@@ -273,8 +273,8 @@ def _check_mounts(ctx: Context, path: FieldPath, container: dict[str, Any], volu
             ctx.report(mount_path + ("mountPropagation",),
                        "Bidirectional mount propagation is available only to privileged containers")
         ctx.report_rule(mount_path + ("recursiveReadOnly",),
-                     rules.recursive_read_only_error(mount.get("recursiveReadOnly"), mount.get("readOnly"),
-                                                     mount.get("mountPropagation")))
+                        rules.recursive_read_only_error(mount.get("recursiveReadOnly"), mount.get("readOnly"),
+                                                        mount.get("mountPropagation")))
 
 
 def _check_sub_path(ctx: Context, path: FieldPath, mount: dict[str, Any], env: "_StaticEnv") -> None:

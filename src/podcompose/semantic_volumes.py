@@ -92,7 +92,7 @@ def _check_volume_source(ctx: Context, path: FieldPath, volume: dict[str, Any]) 
             if isinstance(projection.get(source), dict):
                 kind = "ConfigMap" if source == "configMap" else "Secret"
                 check_object_ref(ctx, path + ("projected", "sources", j, source), projection[source], kind,
-                                  "name", items=True)
+                                 "name", items=True)
     _check_files(ctx, path, volume)
     host = mapping(volume.get("hostPath"))
     if isinstance(host.get("path"), str):
@@ -100,7 +100,8 @@ def _check_volume_source(ctx: Context, path: FieldPath, volume: dict[str, Any]) 
     ctx.report_rule(path + ("hostPath", "type"), rules.host_path_type_error(host.get("type")))
     if "emptyDir" in volume:
         ctx.check_quantity(path + ("emptyDir", "sizeLimit"), mapping(volume["emptyDir"]).get("sizeLimit"))
-        ctx.report_rule(path + ("emptyDir", "mode"), rules.empty_dir_mode_error(mapping(volume["emptyDir"]).get("mode")))
+        ctx.report_rule(path + ("emptyDir", "mode"),
+                        rules.empty_dir_mode_error(mapping(volume["emptyDir"]).get("mode")))
     if "image" in volume:
         _check_image_volume(ctx, path + ("image",), mapping(volume.get("image")))
 
@@ -137,9 +138,9 @@ def _check_files(ctx: Context, path: FieldPath, volume: dict[str, Any]) -> None:
                 if not item.get("fieldRef") and not item.get("resourceFieldRef"):
                     ctx.report(item_path, "a downwardAPI item needs fieldRef or resourceFieldRef")
                 ctx.report_rule(item_path + ("fieldRef", "fieldPath"),
-                             downward.field_path_error(mapping(item.get("fieldRef")).get("fieldPath"), volume=True))
+                                downward.field_path_error(mapping(item.get("fieldRef")).get("fieldPath"), volume=True))
                 check_resource_ref(ctx, item_path + ("resourceFieldRef",), item.get("resourceFieldRef"),
-                                    container_required=True)
+                                   container_required=True)
             if isinstance(item.get("path"), str):
                 ctx.report_rule(item_path + ("path",), rules.item_path_error(item["path"]))
             if isinstance(item.get("key"), str) and item["key"]:
@@ -148,7 +149,7 @@ def _check_files(ctx: Context, path: FieldPath, volume: dict[str, Any]) -> None:
 
 
 def check_object_ref(ctx: Context, path: FieldPath, ref: dict[str, Any], kind: str, name_key: str,
-                      *, items: bool = False, key: Any = None) -> None:
+                     *, items: bool = False, key: Any = None) -> None:
     """A reference to a ConfigMap or Secret (and maybe some of its keys) must resolve."""
     name = ref.get(name_key)
     if not isinstance(name, str) or not name:

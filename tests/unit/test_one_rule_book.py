@@ -1,4 +1,4 @@
-"""One rule book: `validate` refuses exactly what `config` (and so `up`) refuses, with the same words at the same fields.
+"""One rule book: `validate` refuses exactly what `config` (and so `up`) refuses, in the same words, at the same fields.
 
 The model only builds (podcompose.model_build); every refusal is validation's. Checked on the done-when cases,
 on every example of the Kubernetes documentation corpus (tests/k8s-examples), and on hostile mutations of the
@@ -96,8 +96,8 @@ def test_probe_numbers_of_zero_are_their_defaults_in_config(tmp_path: Path, caps
     assert (probe["period_seconds"], probe["timeout_seconds"], probe["success_threshold"],
             probe["failure_threshold"]) == (10, 1, 1, 3)
     negative = POD + "    readinessProbe: {tcpSocket: {port: http}, periodSeconds: -1}\n"
-    assert errors(negative) == ["pod.yaml:11:62: spec.containers[0].readinessProbe.periodSeconds: periodSeconds must be "
-                                "at least 0"]
+    assert errors(negative) == [
+        "pod.yaml:11:62: spec.containers[0].readinessProbe.periodSeconds: periodSeconds must be at least 0"]
 
 
 def test_the_models_refusals_are_validations(tmp_path: Path) -> None:
