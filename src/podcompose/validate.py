@@ -7,9 +7,14 @@ error is found and otherwise returns the warnings and notes.
 
 Per document: the kind and apiVersion, the generated JSON Schema of the kind
 (unknown fields are errors, warnings or dropped), the metadata, then the checks
-a schema cannot express (podcompose.semantic) and, for pod specs, a note or a
-warning for each field podcompose ignores or does not support yet
-(podcompose.support).
+a schema cannot express (podcompose.semantic; a controller's own fields in
+podcompose.validate_workloads) and, for pod specs, a note or a warning for each
+field podcompose ignores or does not support yet (podcompose.support). Across
+the documents: duplicates, host ports, and two documents that make one pod.
+
+This is the one rule book: the model refuses nothing (model.pods_from_documents
+refuses with these problems), so `validate` fails exactly when `config` and `up`
+refuse a manifest, in the same words at the same fields.
 """
 from __future__ import annotations
 
