@@ -37,9 +37,9 @@ class PodBuilder:
                             metadata)
         restart_policy = str(spec.get("restartPolicy") or "Always")
         grace = spec.get("terminationGracePeriodSeconds")
-        init = tuple(with_handlers(container(ctx, c, "initContainers", restart_policy), c)
+        init = tuple(with_handlers(build_container(ctx, c, "initContainers", restart_policy), c)
                      for c in spec.get("initContainers") or [])
-        apps = tuple(with_handlers(container(ctx, c, "containers", restart_policy), c)
+        apps = tuple(with_handlers(build_container(ctx, c, "containers", restart_policy), c)
                      for c in spec.get("containers") or [])
         deadline = spec.get("activeDeadlineSeconds")
         volumes = tuple(v for raw in spec.get("volumes") or [] if (v := volume(ctx, raw)) is not None)
@@ -120,7 +120,7 @@ def with_handlers(built: Container, raw: Mapping[str, Any]) -> Container:
     return replace(built, **found)
 
 
-def container(ctx: PodContext, raw: Mapping[str, Any], list_name: str, pod_policy: str) -> Container:
+def build_container(ctx: PodContext, raw: Mapping[str, Any], list_name: str, pod_policy: str) -> Container:
     image = override_image(str(raw.get("image") or ""), ctx.image_overrides)
     role = container_role(list_name, raw)
     policy = {"sidecar": "Always", "init": "Never"}.get(role, pod_policy)
