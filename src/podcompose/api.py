@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping
 
 from . import podsecurity, redact
+from .defaults import DEFAULT_NAMESPACE, namespace_or_default
 from .errors import PodcomposeError, Problem
 from .events import Event, EventSink, ignore
-from .model import Pod, pods_from_documents
+from .model import Pod, VolumeKind, pods_from_documents
 from .plan import DEFAULT_PAUSE_IMAGE, Plan, PlanOptions, PullOverride, plan_up
 from .state import ObservedContainer, ObservedPod
 
@@ -45,7 +46,7 @@ class LoadedPods:
 
 
 def _same_object(document: Any, namespace: str | None) -> tuple[str, str, str]:
-    return (document.kind, namespace or (document.data.get("metadata") or {}).get("namespace") or "default",
+    return (document.kind, namespace or namespace_or_default((document.data.get("metadata") or {}).get("namespace")),
             document.name)
 
 
@@ -59,11 +60,13 @@ def load_pods(files: Iterable[str], options: LoadOptions = LoadOptions(),
     from .validate import OBJECT_KINDS, RUNNABLE_KINDS, require_runnable, require_valid
 
     documents = load_files(files, kustomizations)
-    if kept_objects is not None and documents and all(d.kind in OBJECT_KINDS for d in documents):
+    if documents and all(d.kind in OBJECT_KINDS for d in documents):   # valid on their own: `config` shows no pod
         redact.register_documents(documents)
         with redact.secret_fields_hidden(documents):
-            notes = require_valid(documents, options.unknown_fields)
-        return LoadedPods([], [n for n in notes if "nothing in these documents runs" not in n.message], documents)
+            notes = require_valid(documents, options.unknown_fields, options.namespace)
+        if kept_objects is not None:
+            notes = [n for n in notes if "nothing in these documents runs" not in n.message]
+        return LoadedPods([], notes, documents)
     if kept_objects is not None and any(d.kind in RUNNABLE_KINDS for d in documents):
         defined = {_same_object(d, options.namespace) for d in documents if d.kind in OBJECT_KINDS}
         documents = documents + [d for d in kept_objects()
@@ -71,7 +74,7 @@ def load_pods(files: Iterable[str], options: LoadOptions = LoadOptions(),
                                      options.namespace is None or _same_object(d, None)[1] == options.namespace)]
     redact.register_documents(documents)
     with redact.secret_fields_hidden(documents):
-        notes = require_valid(documents, options.unknown_fields)
+        notes = require_valid(documents, options.unknown_fields, options.namespace)
     require_runnable(documents)
     notes = checked_secure(documents, options.pod_security, notes)
     pods = pods_from_documents(documents, namespace=options.namespace, image_overrides=options.image_overrides)
@@ -349,7 +352,7 @@ def down(runtime: "Runtime", targets: Iterable[tuple[str, str]], *, timeout: int
             runtime.down(existing, sink, timeout=timeout, spec=spec)
         forget_events((namespace, name))
         if volumes and spec is not None:     # claims outlive their pods unless asked (docker compose down -v)
-            for claim in sorted({v.claim_name for v in spec.volumes if v.kind == "persistentVolumeClaim"}):
+            for claim in sorted({v.claim_name for v in spec.volumes if v.kind == VolumeKind.PERSISTENT_VOLUME_CLAIM}):
                 runtime.remove_claim(namespace, claim, sink)
         removed.append(name)
     return removed
@@ -363,7 +366,7 @@ def ps(runtime: "Runtime", namespace: str | None = None, names: Iterable[str] = 
 def find_pod(runtime: "Runtime", namespace: str, name: str) -> ObservedPod:
     pod = runtime.find(namespace, name)
     if pod is None:
-        where = "" if namespace == "default" else f" in namespace {namespace}"
+        where = "" if namespace == DEFAULT_NAMESPACE else f" in namespace {namespace}"
         raise PodcomposeError(f"no pod named {name}{where} (see `podcompose ps`)")
     return pod
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import enum
 import json
 import types
 import typing
@@ -24,6 +25,8 @@ def to_data(value: Any) -> Any:
         # a port) cannot be told apart by their fields
         return {"$type": type(value).__name__} | {f.name: to_data(getattr(value, f.name))
                                                    for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
     if isinstance(value, bytes):
         return {"$b64": base64.b64encode(value).decode()}
     if isinstance(value, (tuple, list)):
@@ -86,6 +89,8 @@ def from_data(kind: Any, data: Any) -> Any:
         values = {f.name: from_data(hints[f.name], data[f.name])
                   for f in dataclasses.fields(kind) if f.name in data}
         return kind(**values)
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return kind(data)
     if kind is bytes:
         if isinstance(data, dict) and "$b64" in data:
             return base64.b64decode(data["$b64"])

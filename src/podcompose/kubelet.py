@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from .model import VolumeKind
+
 CLUSTER_DOMAIN = "cluster.local"
 SECCOMP_ROOT = "/var/lib/kubelet/seccomp"   # the kubelet's default --seccomp-profile-root (<root-dir>/seccomp)
 
@@ -230,7 +232,7 @@ def qos_class(containers: Iterable[ContainerResources]) -> str:
 
 # --- pod-level resources (KEP-2837: component-helpers/resource, pkg/apis/core/v1/defaults.go) ----------
 
-POD_LEVEL_RESOURCES = ("cpu", "memory")     # supportedPodLevelResources (hugepages-* are refused, see model)
+POD_LEVEL_RESOURCES = ("cpu", "memory")     # supportedPodLevelResources (hugepages-* are refused: semantic_resources)
 POD_LEVEL_LIMITS = POD_LEVEL_RESOURCES + ("pids",)   # and a pod's pids limit (KEP-6063)
 POD_PID_LIMIT_RANGE = (128, 16384)                   # minPIDLimit, maxPIDLimit of pkg/apis/core/validation
 
@@ -454,8 +456,9 @@ def resolv_conf(dns: DNS) -> str:
 
 # Volumes whose ownership the kubelet sets to fsGroup (their plugins support ownership management;
 # hostPath does not).
-OWNERSHIP_VOLUMES = ("emptyDir", "configMap", "secret", "downwardAPI", "projected", "ephemeral")
-READ_ONLY_VOLUMES = ("configMap", "secret", "downwardAPI", "projected")
+OWNERSHIP_VOLUMES = (VolumeKind.EMPTY_DIR, VolumeKind.CONFIG_MAP, VolumeKind.SECRET, VolumeKind.DOWNWARD_API,
+                     VolumeKind.PROJECTED, VolumeKind.EPHEMERAL)
+READ_ONLY_VOLUMES = (VolumeKind.CONFIG_MAP, VolumeKind.SECRET, VolumeKind.DOWNWARD_API, VolumeKind.PROJECTED)
 
 
 def pod_requests(init: Iterable[tuple[int, int]], running: Iterable[tuple[int, int]]) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from typing import Any, Literal, Protocol
 
 from . import redact, translate
 from .decide import StartContainer, start_order
-from .model import Container, Pod, Volume
+from .model import Container, Pod, Volume, VolumeKind
 from .state import ObservedPod
 
 PullOverride = Literal["always", "missing", "never"]
@@ -170,7 +170,7 @@ def _images(pod: Pod, options: PlanOptions) -> tuple[EnsureImage, ...]:
     images = [EnsureImage(options.pause_image, _effective_policy("IfNotPresent", options.pull))]
     seen = {options.pause_image}
     wanted = [(c.image, c.image_pull_policy) for c in pod.all_containers]
-    wanted += [(v.image_reference, v.image_pull_policy) for v in pod.volumes if v.kind == "image"]
+    wanted += [(v.image_reference, v.image_pull_policy) for v in pod.volumes if v.kind == VolumeKind.IMAGE]
     for image, policy in wanted:
         if image not in seen:
             seen.add(image)
@@ -199,7 +199,7 @@ def plan_up(pod: Pod, observed: ObservedPod | None, options: PlanOptions = PlanO
     return Plan(pod, spec_hash,
                 images=_images(pod, options),
                 removal=_removal(pod, observed, spec_hash, options),
-                volumes=tuple(CreateVolume(pod, v) for v in pod.volumes if v.kind != "hostPath"),
+                volumes=tuple(CreateVolume(pod, v) for v in pod.volumes if v.kind != VolumeKind.HOST_PATH),
                 sandbox=RunPause(pod, options.pause_image, options.default_host_ip),
                 starts=_starts(pod))
 

@@ -26,19 +26,15 @@ from typing import Any, Iterator, Literal
 
 from .errors import ManifestError, Problem
 from .load import Document, FieldPath, format_path
+from .raw import POD_PATHS as POD_SPEC_PATHS
+from .raw import get as _get
+from .raw import items as _list
+from .raw import mapping as _map
 
 Level = Literal["privileged", "baseline", "restricted"]
 LEVELS: tuple[str, ...] = ("privileged", "baseline", "restricted")
 ENV = "PODCOMPOSE_POD_SECURITY"
 
-POD_SPEC_PATHS: dict[str, tuple[FieldPath, FieldPath]] = {   # kind -> (spec path, metadata path)
-    "Pod": (("spec",), ("metadata",)),
-    "Deployment": (("spec", "template", "spec"), ("spec", "template", "metadata")),
-    "Job": (("spec", "template", "spec"), ("spec", "template", "metadata")),
-    "ReplicaSet": (("spec", "template", "spec"), ("spec", "template", "metadata")),
-    "StatefulSet": (("spec", "template", "spec"), ("spec", "template", "metadata")),
-    "DaemonSet": (("spec", "template", "spec"), ("spec", "template", "metadata")),
-}
 CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 
 # policy/check_capabilities_baseline.go
@@ -89,25 +85,6 @@ def check_level(level: str | None) -> str | None:
         from .errors import UsageError
         raise UsageError(f"--pod-security (or ${ENV}) takes {', '.join(LEVELS)}, not {level!r}")
     return level
-
-
-# --- walking the documents defensively (they may be invalid under `validate`) -----------------------
-
-def _map(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _get(root: Any, path: FieldPath) -> Any:
-    for part in path:
-        if isinstance(part, int):
-            root = root[part] if isinstance(root, list) and 0 <= part < len(root) else None
-        else:
-            root = root.get(part) if isinstance(root, dict) else None
-    return root
 
 
 @dataclass(frozen=True)

@@ -8,26 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, Mapping, Sequence, Union
 
+from .defaults import PROBE_DEFAULTS, probe_number
+
 ProbeKind = Literal["liveness", "readiness", "startup"]
 PROBE_FIELDS: tuple[tuple[ProbeKind, str], ...] = (
     ("liveness", "livenessProbe"), ("readiness", "readinessProbe"), ("startup", "startupProbe"))
 
-# The Kubernetes defaults, in one place for the model and for validation.
-PROBE_DEFAULTS: Mapping[str, int] = {
-    "initialDelaySeconds": 0,
-    "periodSeconds": 10,
-    "timeoutSeconds": 1,
-    "successThreshold": 1,
-    "failureThreshold": 3,
-}
-# The least value Kubernetes accepts for each (initialDelaySeconds may be 0, the others not).
-PROBE_MINIMUMS: Mapping[str, int] = {
-    "initialDelaySeconds": 0,
-    "periodSeconds": 1,
-    "timeoutSeconds": 1,
-    "successThreshold": 1,
-    "failureThreshold": 1,
-}
 DEFAULT_PROBE_HOST = "127.0.0.1"   # the kubelet's default is the pod IP; podcompose probes from inside the netns
 
 
@@ -161,8 +147,7 @@ def probe_from_manifest(raw: Mapping[str, Any] | None, ports: Sequence[tuple[str
         return None
 
     def number(key: str) -> int:
-        value = raw.get(key)
-        return PROBE_DEFAULTS[key] if value is None else int(value)
+        return int(probe_number(raw, key))
 
     grace = raw.get("terminationGracePeriodSeconds")
     return Probe(handler=probe_handler(raw, ports),
@@ -189,12 +174,15 @@ def _prefixed(name: str, build: Any, raw: Mapping[str, Any], ports: Sequence[tup
 
 
 def probe_problems(kind: ProbeKind, raw: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str]]:
-    """What Kubernetes' validation refuses in a probe's numbers: (field below the probe, message)."""
+    """What Kubernetes' validateProbe refuses in a probe's numbers, after SetDefaults_Probe (0 is the default):
+    (field below the probe, message)."""
     problems: list[tuple[tuple[str, ...], str]] = []
-    for key, least in PROBE_MINIMUMS.items():
-        value = raw.get(key)
-        if isinstance(value, int) and not isinstance(value, bool) and value < least:
-            problems.append(((key,), f"{key} must be at least {least}"))
-    if kind in ("liveness", "startup") and raw.get("successThreshold") not in (None, 1):
+    for key in PROBE_DEFAULTS:
+        value = probe_number(raw, key)
+        if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+            problems.append(((key,), f"{key} must be at least 0"))
+    success = probe_number(raw, "successThreshold")
+    if kind in ("liveness", "startup") and isinstance(success, int) and not isinstance(success, bool) \
+            and success != 1:
         problems.append((("successThreshold",), f"successThreshold must be 1 for a {kind} probe"))
     return problems

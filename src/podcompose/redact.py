@@ -38,6 +38,7 @@ import logging
 import re
 import threading
 from dataclasses import asdict
+from enum import Enum
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 if TYPE_CHECKING:
@@ -217,6 +218,8 @@ def pod_view(pod: "Pod") -> dict[str, Any]:
             return [clean(v) for v in value]
         if isinstance(value, bytes):
             return f"<{len(value)} bytes>"
+        if isinstance(value, Enum):      # Volume.kind: shown as its name in the manifest
+            return value.value
         return value
 
     view = clean(asdict(pod))

@@ -11,9 +11,10 @@ from typing import Any, Mapping
 
 from . import downward, naming, redact
 from . import kubelet
-from .model import Container, Pod, Port, Resources, Volume, VolumeMount
+from .model import Container, Pod, Port, Resources, Volume, VolumeKind, VolumeMount
 
-CONFIG_VOLUME_KINDS = ("configMap", "secret", "downwardAPI", "projected")   # files written by podcompose, read-only
+CONFIG_VOLUME_KINDS = (VolumeKind.CONFIG_MAP, VolumeKind.SECRET, VolumeKind.DOWNWARD_API,   # files written by
+                       VolumeKind.PROJECTED)                                                # podcompose, read-only
 
 
 PROPAGATION = {"None": "rprivate", "HostToContainer": "rslave", "Bidirectional": "rshared"}
@@ -23,8 +24,8 @@ TMPFS_HOLDER = "/.podcompose/volumes"   # where the pause container holds the po
 def is_tmpfs(volume: Volume) -> bool:
     """A volume kept in memory: a Memory emptyDir, and every secret, downwardAPI and projected volume (as a
     kubelet keeps them)."""
-    return (volume.kind == "emptyDir" and volume.medium == "Memory") or \
-        volume.kind in ("secret", "downwardAPI", "projected")
+    return (volume.kind == VolumeKind.EMPTY_DIR and volume.medium == "Memory") or \
+        volume.kind in (VolumeKind.SECRET, VolumeKind.DOWNWARD_API, VolumeKind.PROJECTED)
 
 
 CGROUP_ROOT = "podcompose"          # the pods' cgroups, in every hierarchy: /podcompose/<namespace>_<pod>
@@ -59,13 +60,13 @@ def image_volume_args(pod: Pod, volume: Volume, spec_hash: str, rootfs_mountpoin
 
 def volume_source(pod: Pod, volume: Volume) -> str:
     """The Docker volume behind a pod volume: the pod's own, or, for a claim, the namespace's."""
-    if volume.kind == "persistentVolumeClaim":
+    if volume.kind == VolumeKind.PERSISTENT_VOLUME_CLAIM:
         return naming.claim_volume_name(pod.namespace, volume.claim_name)
     return naming.volume_name(pod.namespace, pod.name, volume.name)
 
 
 def volume_create_args(pod: Pod, volume: Volume, spec_hash: str) -> dict[str, Any]:
-    if volume.kind == "persistentVolumeClaim":
+    if volume.kind == VolumeKind.PERSISTENT_VOLUME_CLAIM:
         return {"name": volume_source(pod, volume), "driver": "local",
                 "labels": naming.claim_labels(pod.namespace, volume.claim_name)}
     labels = naming.pod_labels(pod.namespace, pod.name) | {
@@ -202,9 +203,9 @@ def staged_mounts(pod: Pod, container: Container, volume_subpath: bool = False,
     staged = []
     for index, mount in enumerate(container.volume_mounts):
         volume = volumes[mount.volume]
-        if volume.kind == "image" and image_mounts:
+        if volume.kind == VolumeKind.IMAGE and image_mounts:
             continue     # the engine mounts the image and opens its subPath itself (ImageOptions.Subpath)
-        if mount.sub_path and (volume.kind == "hostPath" or not volume_subpath):
+        if mount.sub_path and (volume.kind == VolumeKind.HOST_PATH or not volume_subpath):
             staged.append((index, volume, mount.sub_path))
     return staged
 
@@ -239,24 +240,24 @@ def _mounts(pod: Pod, container: Container, staged: Mapping[int, str],
     for index, mount in enumerate(container.volume_mounts):
         volume = volumes[mount.volume]
         read_only = mount.read_only or volume.kind in CONFIG_VOLUME_KINDS or volume.read_only
-        if volume.kind == "image" and not image_mounts:
+        if volume.kind == VolumeKind.IMAGE and not image_mounts:
             # Its source is read-only and noexec already (the view volume, or a sealed staged subPath): a
             # ReadOnly mount would have the runtime remount it with `ro` alone, which drops noexec.
             read_only = False
-        if volume.kind == "image" and image_mounts:
+        if volume.kind == VolumeKind.IMAGE and image_mounts:
             image_mount: dict[str, Any] = {"Type": "image", "Source": volume.image_reference,
                                            "Target": mount.mount_path, "ReadOnly": True}
             if mount.sub_path:
                 image_mount["ImageOptions"] = {"Subpath": mount.sub_path}
             mounts.append(image_mount)
-        elif mount.sub_path and (volume.kind == "hostPath" or not volume_subpath):
+        elif mount.sub_path and (volume.kind == VolumeKind.HOST_PATH or not volume_subpath):
             # The directory (or file) opened without following links, bound onto a staging path.
             staged_bind: dict[str, Any] = {"Type": "bind", "Target": mount.mount_path, "ReadOnly": read_only,
                                            "Source": staged.get(index) or staged_placeholder(volume, mount.sub_path)}
             if (options := _bind_read_only_options(mount, read_only, recursive_read_only)):
                 staged_bind["BindOptions"] = options
             mounts.append(staged_bind)
-        elif volume.kind == "hostPath":
+        elif volume.kind == VolumeKind.HOST_PATH:
             # Docker's default propagation (rprivate, rslave for a source holding the daemon's root, such as `/`)
             # unless mountPropagation says: None -> rprivate, HostToContainer -> rslave, Bidirectional -> rshared
             bind = {"Type": "bind", "Source": host_source(volume), "Target": mount.mount_path, "ReadOnly": read_only}
@@ -427,7 +428,8 @@ def volume_archive(volume: Volume, root: str = VOLUME_ARCHIVE_ROOT) -> bytes | N
     import io
     import tarfile
 
-    if volume.kind == "emptyDir" and volume.medium == "Memory" and volume.fs_group is None and volume.mode is None:
+    if volume.kind == VolumeKind.EMPTY_DIR and volume.medium == "Memory" and volume.fs_group is None \
+            and volume.mode is None:
         return None
     read_only = volume.kind in kubelet.READ_ONLY_VOLUMES
 
@@ -436,7 +438,7 @@ def volume_archive(volume: Volume, root: str = VOLUME_ARCHIVE_ROOT) -> bytes | N
             info.gid = volume.fs_group
             info.mode = kubelet.ownership_modes(info.mode, directory=info.isdir(), read_only=read_only)
         return info
-    if volume.kind not in ("emptyDir",) + CONFIG_VOLUME_KINDS:
+    if volume.kind not in (VolumeKind.EMPTY_DIR,) + CONFIG_VOLUME_KINDS:
         return None
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
@@ -446,7 +448,7 @@ def volume_archive(volume: Volume, root: str = VOLUME_ARCHIVE_ROOT) -> bytes | N
             info.mode = mode
             tar.addfile(owned(info))
 
-        directory(root, empty_dir_mode(volume) if volume.kind == "emptyDir" else 0o755)
+        directory(root, empty_dir_mode(volume) if volume.kind == VolumeKind.EMPTY_DIR else 0o755)
         made: set[str] = set()
         for path, content, mode in volume.files:
             parts = path.split("/")[:-1]

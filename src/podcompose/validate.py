@@ -7,49 +7,62 @@ error is found and otherwise returns the warnings and notes.
 
 Per document: the kind and apiVersion, the generated JSON Schema of the kind
 (unknown fields are errors, warnings or dropped), the metadata, then the checks
-a schema cannot express (podcompose.semantic) and, for pod specs, a note or a
-warning for each field podcompose ignores or does not support yet
-(podcompose.support).
+a schema cannot express (podcompose.semantic; a controller's own fields in
+podcompose.validate_workloads) and, for pod specs, a note or a warning for each
+field podcompose ignores or does not support yet (podcompose.support). Across
+the documents: duplicates, host ports, and two documents that make one pod.
+
+This is the one rule book: the model refuses nothing (model.pods_from_documents
+refuses with these problems), so `validate` fails exactly when `config` and `up`
+refuse a manifest, in the same words at the same fields.
 """
 from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
-from . import rules, schema, semantic, support, workloads
+from . import model_context, rules, schema, semantic, support, workloads
+from .defaults import DEFAULT_NAMESPACE
+from .dns_names import label_value_error, name_error, qualified_name_error
 from .errors import Location, ManifestError, Problem, Severity, shown
 from .load import Document, FieldPath, format_path
+from .model import pod_names
+from .raw import POD_SPEC_PATHS, RUNNABLE_KINDS
+from .raw import get as _get
 from .schema import UnknownFields
+from .validate_workloads import check_claim_templates, check_controller, check_stateful_names
 
-RUNNABLE_KINDS = frozenset({"Pod", "Job"}) | workloads.APPS_KINDS
 OBJECT_KINDS = frozenset({"ConfigMap", "Secret", "PersistentVolumeClaim"})
 HANDLED_KINDS = RUNNABLE_KINDS | OBJECT_KINDS
-POD_SPEC_PATHS: dict[str, FieldPath] = {
-    "Pod": ("spec",), **{kind: ("spec", "template", "spec") for kind in sorted(RUNNABLE_KINDS - {"Pod"})},
-}
-DEFAULT_NAMESPACE = "default"
+__all__ = ["DEFAULT_NAMESPACE", "HANDLED_KINDS", "OBJECT_KINDS", "POD_SPEC_PATHS", "RUNNABLE_KINDS", "require_valid",
+           "validate"]
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "note": 2}
 
 
-def validate(documents: list[Document], unknown_fields: UnknownFields = "strict") -> list[Problem]:
-    """All problems found across `documents`, sorted by file and line."""
+def validate(documents: list[Document], unknown_fields: UnknownFields = "strict",
+             namespace: str | None = None) -> list[Problem]:
+    """All problems found across `documents`, sorted by file and line.
+
+    `namespace` (`--namespace`) puts every object in that namespace; otherwise an object without one is
+    in "default", as the API server places it."""
     if unknown_fields not in ("strict", "warn", "ignore"):
         raise ValueError(f"unknown_fields must be strict, warn or ignore, not {unknown_fields!r}")
     problems: list[Problem] = []
-    objects = _guarded(documents[0] if documents else None, _index_objects, documents)
+    objects = _guarded(documents[0] if documents else None, _index_objects, documents, namespace)
     index = objects if isinstance(objects, semantic.ObjectIndex) else semantic.ObjectIndex()
     if isinstance(objects, list):
         problems += objects
     for document in documents:
-        problems += _guarded(document, _check_document, document, index, unknown_fields)
-    problems += _guarded(documents[0] if documents else None, _check_set, documents)
+        problems += _guarded(document, _check_document, document, index, unknown_fields, namespace)
+    problems += _guarded(documents[0] if documents else None, _check_set, documents, namespace)
     return _sorted(problems, documents)
 
 
-def require_valid(documents: list[Document], unknown_fields: UnknownFields = "strict") -> list[Problem]:
+def require_valid(documents: list[Document], unknown_fields: UnknownFields = "strict",
+                  namespace: str | None = None) -> list[Problem]:
     """The warnings and notes of `documents`; ManifestError if there is any error."""
-    problems = validate(documents, unknown_fields)
+    problems = validate(documents, unknown_fields, namespace)
     if any(p.severity == "error" for p in problems):
         raise ManifestError(problems)
     return problems
@@ -78,7 +91,8 @@ def _sorted(problems: list[Problem], documents: list[Document]) -> list[Problem]
 
 # --- one document -----------------------------------------------------------------------
 
-def _check_document(document: Document, objects: semantic.ObjectIndex, unknown_fields: UnknownFields) -> list[Problem]:
+def _check_document(document: Document, objects: semantic.ObjectIndex, unknown_fields: UnknownFields,
+                    namespace: str | None) -> list[Problem]:
     data = document.data
     if not isinstance(data, dict):
         return [document.problem((), "a manifest must be a mapping with apiVersion and kind")]
@@ -91,7 +105,7 @@ def _check_document(document: Document, objects: semantic.ObjectIndex, unknown_f
     problems += schema.value_problems(document, kind)
     problems += _check_metadata(document, ("metadata",), top=True)
     if kind in POD_SPEC_PATHS:
-        problems += _check_workload(document, kind, objects, result.unknown)
+        problems += _check_workload(document, kind, objects, result.unknown, namespace)
     elif kind in ("ConfigMap", "Secret"):
         problems += _check_data(document, kind)
     return problems
@@ -140,10 +154,10 @@ def _check_metadata(document: Document, path: FieldPath, *, top: bool) -> list[P
         return problems
     for field in ("labels", "annotations"):
         for key, value in (metadata.get(field) or {}).items() if isinstance(metadata.get(field), dict) else ():
-            message = semantic.qualified_name_error(key)
+            message = qualified_name_error(key)
             if message:
                 problems.append(document.problem(path + (field, key), message, key=True))
-            message = semantic.label_value_error(value) if field == "labels" else None
+            message = label_value_error(value) if field == "labels" else None
             if message:
                 problems.append(document.problem(path + (field, key), message))
     return problems
@@ -159,24 +173,13 @@ def _check_name(document: Document, path: FieldPath, metadata: dict[str, Any]) -
             message += " (generateName is not supported: podcompose needs a fixed name to find the pod again)"
         problems.append(document.problem(path + ("name",), message, key=True))
     else:
-        message = semantic.name_error(name, "subdomain")
+        message = name_error(name, "subdomain")
         if message:
             problems.append(document.problem(path + ("name",), message))
-    message = semantic.name_error(metadata.get("namespace"), "label")
+    message = name_error(metadata.get("namespace"), "label")
     if message:
         problems.append(document.problem(path + ("namespace",), message))
     return problems
-
-
-def _get(data: Any, path: Iterable[str | int]) -> Any:
-    for part in path:
-        if isinstance(data, dict) and isinstance(part, str):
-            data = data.get(part)
-        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
-            data = data[part]
-        else:
-            return None
-    return data
 
 
 def _namespace(document: Document) -> str | None:
@@ -186,8 +189,18 @@ def _namespace(document: Document) -> str | None:
 
 # --- pods and the controllers' pod templates ---------------------------------------------
 
-def _check_workload(document: Document, kind: str, objects: semantic.ObjectIndex,
-                    unknown: frozenset[FieldPath]) -> list[Problem]:
+def _check_workload(document: Document, kind: str, objects: semantic.ObjectIndex, unknown: frozenset[FieldPath],
+                    namespace: str | None) -> list[Problem]:
+    return _check_workload_in(document, kind, objects, unknown, _placed(document, namespace))
+
+
+def _placed(document: Document, namespace: str | None) -> str:
+    """The namespace a document's objects go to: `--namespace`, its own, or "default"."""
+    return namespace or _namespace(document) or DEFAULT_NAMESPACE
+
+
+def _check_workload_in(document: Document, kind: str, objects: semantic.ObjectIndex,
+                       unknown: frozenset[FieldPath], namespace: str) -> list[Problem]:
     spec_path = POD_SPEC_PATHS[kind]
     problems: list[Problem] = []
     if not isinstance(_get(document.data, spec_path), dict):
@@ -199,12 +212,12 @@ def _check_workload(document: Document, kind: str, objects: semantic.ObjectIndex
     claim_volumes: dict[str, FieldPath] = {}
     if kind != "Pod":
         problems += _check_metadata(document, ("spec", "template", "metadata"), top=False)
-        problems += _check_controller(document, kind)
+        problems += check_controller(document, kind)
         problems += _support_problems(document, ("spec",), kind, unknown)
     if kind == "StatefulSet":
-        claim_problems, claim_volumes = _check_claim_templates(document)
-        problems += claim_problems + _check_stateful_names(document)
-    problems += semantic.check_pod_spec(document, spec_path, objects, _namespace(document), claim_volumes)
+        claim_problems, claim_volumes = check_claim_templates(document)
+        problems += claim_problems + check_stateful_names(document)
+    problems += semantic.check_pod_spec(document, spec_path, objects, namespace, claim_volumes)
     reported = frozenset(p.path for p in problems if p.severity == "error")
     problems += _support_problems(document, spec_path, "", unknown, reported)
     return problems
@@ -233,134 +246,6 @@ def _support_problems(document: Document, base: FieldPath, kind: str, skip: froz
         problem = Problem(support.message(row, format_path(path)), document.location(path, key=True), "", severity)
         problems.append(problem)
     return problems
-
-
-def _check_controller(document: Document, kind: str) -> list[Problem]:
-    restart = _get(document.data, ("spec", "template", "spec", "restartPolicy"))
-    path = ("spec", "template", "spec", "restartPolicy")
-    if kind == "Job":
-        if restart == "Always":
-            return [document.problem(path, "a Job's pod must use restartPolicy Never or OnFailure")]
-        if restart is None:
-            return [document.problem(path, "a Job's pod needs restartPolicy Never or OnFailure; Kubernetes "
-                                           "rejects a Job without it (podcompose uses Never)", key=True,
-                                     severity="warning")]
-        return []
-    problems = []
-    if restart not in (None, "Always"):
-        problems.append(document.problem(path, f"a {kind}'s pods must use restartPolicy Always"))
-    deadline = ("spec", "template", "spec", "activeDeadlineSeconds")
-    if _get(document.data, deadline) is not None:
-        problems.append(document.problem(deadline, f"activeDeadlineSeconds is not allowed in a {kind}'s pods: "
-                                                   "they run until the controller removes them", key=True))
-    replicas = _get(document.data, ("spec", "replicas"))
-    message = None if rules.integer_range_error(replicas, "int32") else rules.replicas_error(replicas)
-    if message:
-        problems.append(document.problem(("spec", "replicas"), message))
-    for field in (("spec", "minReadySeconds"), ("spec", "revisionHistoryLimit"), ("spec", "ordinals", "start")):
-        problems += _check_non_negative(document, field)
-    problems += _check_selector(document)
-    return problems
-
-
-def _check_non_negative(document: Document, path: FieldPath) -> list[Problem]:
-    value = _get(document.data, path)
-    if isinstance(value, int) and not isinstance(value, bool) and value < 0:
-        return [document.problem(path, f"{value} is negative: must be at least 0")]
-    return []
-
-
-def _check_claim_templates(document: Document) -> tuple[list[Problem], dict[str, FieldPath]]:
-    """Problems of a StatefulSet's volumeClaimTemplates, and the pod volume each one becomes (name -> path).
-
-    The API server checks none of this; the StatefulSet controller then makes claim
-    `<template>-<set>-<ordinal>` and a pod volume named after the template, which must be valid names.
-    A template named like a template volume replaces that volume (updateStorage), and of two templates of one
-    name the last one counts: both are accepted, so they are warnings."""
-    problems: list[Problem] = []
-    found: dict[str, FieldPath] = {}
-    volumes = {v.get("name"): ("spec", "template", "spec", "volumes", i)
-               for i, v in enumerate(_get(document.data, ("spec", "template", "spec", "volumes")) or [])
-               if isinstance(v, dict)}
-    templates = _get(document.data, ("spec", "volumeClaimTemplates"))
-    for i, template in enumerate(templates if isinstance(templates, list) else []):
-        path = ("spec", "volumeClaimTemplates", i, "metadata", "name")
-        name = _get(template, ("metadata", "name"))
-        if not isinstance(name, str) or not name:
-            problems.append(document.problem(path, "required field is missing: the claim is named "
-                                                   "<this name>-<set>-<ordinal>", key=True))
-            continue
-        message = semantic.name_error(name, "label") or semantic.name_error(
-            workloads.claim_name(name, document.name, _last_ordinal(document)), "subdomain")
-        if message:
-            problems.append(document.problem(path, message))
-        elif name in found:
-            problems.append(document.problem(path, f"volumeClaimTemplate {shown(name)} is defined twice (first at "
-                                                   f"{document.location(found[name])}): Kubernetes uses the last "
-                                                   "one", severity="warning"))
-        elif name in volumes:
-            problems.append(document.problem(path, f"this claim replaces the pod's volume {shown(name)} at "
-                                                   f"{document.location(volumes[name])}, as Kubernetes does",
-                                             severity="warning"))
-        found.setdefault(name, path)
-    return problems, found
-
-
-def _last_ordinal(document: Document) -> int:
-    spec = document.data.get("spec") if isinstance(document.data.get("spec"), dict) else {}
-    replicas = spec.get("replicas", 1)
-    replicas = replicas if isinstance(replicas, int) and not isinstance(replicas, bool) else 1
-    return workloads.ordinal_start(spec) + max(replicas - 1, 0)
-
-
-def _check_stateful_names(document: Document) -> list[Problem]:
-    """A StatefulSet's name is a DNS label, and so must be each pod's hostname `<set>-<ordinal>`."""
-    name = document.name
-    if not name:
-        return []
-    message = semantic.name_error(name, "label")
-    if message:
-        return [document.problem(("metadata", "name"), f"a StatefulSet's name must be a DNS label: {message}")]
-    hostname = workloads.stateful_pod_name(name, _last_ordinal(document))
-    message = semantic.name_error(hostname, "label")
-    if message:
-        return [document.problem(("metadata", "name"), f"pod {shown(hostname)} of this StatefulSet gets its name "
-                                                       f"as hostname, which must be a DNS label: {message}")]
-    return []
-
-
-def _check_selector(document: Document) -> list[Problem]:
-    selector = _get(document.data, ("spec", "selector"))
-    labels = _get(document.data, ("spec", "template", "metadata", "labels"))
-    labels = labels if isinstance(labels, dict) else {}
-    if not isinstance(selector, dict):
-        return []
-    match_labels: dict[str, Any] = selector["matchLabels"] if isinstance(selector.get("matchLabels"), dict) else {}
-    raw_expressions = selector.get("matchExpressions")
-    expressions = [e for e in raw_expressions if isinstance(e, dict)] if isinstance(raw_expressions, list) else []
-    if not match_labels and not expressions:
-        return [document.problem(("spec", "selector"), "an empty selector is not allowed: set matchLabels "
-                                                       "to the template's labels")]
-    if all(labels.get(k) == v for k, v in match_labels.items()) and all(_matches(e, labels) for e in expressions):
-        return []
-    return [document.problem(("spec", "selector"), "the selector does not match the template's labels "
-                                                   "(spec.template.metadata.labels)")]
-
-
-def _matches(expression: dict[str, Any], labels: dict[str, Any]) -> bool:
-    key, operator = expression.get("key"), expression.get("operator")
-    values: list[Any] = expression["values"] if isinstance(expression.get("values"), list) else []
-    if not isinstance(key, str):
-        return True  # the schema reports the type
-    if operator == "In":
-        return key in labels and labels[key] in values
-    if operator == "NotIn":
-        return key not in labels or labels[key] not in values
-    if operator == "Exists":
-        return key in labels
-    if operator == "DoesNotExist":
-        return key not in labels
-    return True  # an unknown operator: the schema or Kubernetes reports it, not a mismatch
 
 
 # --- ConfigMaps and Secrets -------------------------------------------------------------
@@ -397,7 +282,7 @@ def _check_base64(document: Document, path: FieldPath, value: Any, section: str,
 
 # --- the set of documents ----------------------------------------------------------------
 
-def _index_objects(documents: list[Document]) -> semantic.ObjectIndex:
+def _index_objects(documents: list[Document], namespace: str | None) -> semantic.ObjectIndex:
     index = semantic.ObjectIndex()
     for document in documents:
         data = document.data
@@ -406,14 +291,19 @@ def _index_objects(documents: list[Document]) -> semantic.ObjectIndex:
         sections = ("data", "binaryData") if document.kind == "ConfigMap" else ("data", "stringData")
         keys = {str(k) for s in sections if isinstance(data.get(s), dict) for k in data[s]}
         if document.name:
-            index.add(document.kind, document.name, _namespace(document), keys)
+            index.add(document.kind, document.name, _placed(document, namespace), keys)
+    try:
+        index.values = model_context.collect_objects(documents, namespace)
+    except (ValueError, TypeError, AttributeError):   # a value that does not decode: reported by its own check
+        index.values = None
     return index
 
 
-def _check_set(documents: list[Document]) -> list[Problem]:
+def _check_set(documents: list[Document], namespace: str | None) -> list[Problem]:
     if not documents:
         return [Problem("no manifests found: the input holds no YAML documents")]
     problems = _check_duplicates(documents) + _check_host_ports_across_pods(documents)
+    problems += _check_pod_names(documents, namespace, {p.location for p in problems})
     kinds = [d.kind for d in documents]
     if not any(kind in RUNNABLE_KINDS for kind in kinds):
         found = ", ".join(sorted({k or "no kind" for k in kinds}))
@@ -451,6 +341,29 @@ def _check_duplicates(documents: list[Document]) -> list[Problem]:
             problems.append(document.problem(("metadata", "name"), f"{document.kind} {shown(document.name)} is defined "
                                                                    f"twice (first at {first})"))
         seen.setdefault(key, document)
+    return problems
+
+
+def _check_pod_names(documents: list[Document], namespace: str | None, reported: set[Location | None]) -> list[Problem]:
+    """Two documents may not make one pod: a Pod `web-0` and a Deployment `web`'s first replica, or two Pods of
+    one name that `--namespace` puts in one namespace."""
+    seen: dict[tuple[str, str], Document] = {}
+    problems = []
+    for document in documents:
+        if document.kind not in RUNNABLE_KINDS or not document.name:
+            continue
+        try:
+            names = pod_names([document], namespace)
+        except ManifestError:
+            continue   # replicas out of range: reported with the controller's checks
+        where = document.location(("metadata", "name"))
+        for key in dict.fromkeys(names):
+            other = seen.setdefault(key, document)
+            if other is not document and where not in reported:
+                problems.append(document.problem(("metadata", "name"), f"pod {key[1]} is defined twice in namespace "
+                                                 f"{key[0]} (also by {other.kind} {shown(other.name)} at "
+                                                 f"{other.location(('metadata', 'name'))})"))
+                reported.add(where)
     return problems
 
 

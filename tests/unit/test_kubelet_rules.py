@@ -82,9 +82,10 @@ def test_fs_group_ownership_modes() -> None:
 def test_fs_group_volume_archives_are_group_owned_with_setgid_directories() -> None:
     p = pod("""
         securityContext: {fsGroup: 2000}
-        volumes: [{name: v, emptyDir: {}}, {name: m, emptyDir: {medium: Memory}}, {name: c, configMap: {name: cm}}]
+        volumes: [{name: v, emptyDir: {}}, {name: m, emptyDir: {medium: Memory}},
+                  {name: c, configMap: {name: cm, items: [{key: k, path: k/f}]}}]
         containers: [{name: a, image: busybox}]
-    """, extra="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: ns}\ndata: {k/f: x}\n---\n")
+    """, extra="apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: ns}\ndata: {k: x}\n---\n")
     entries = {}
     for volume in p.volumes:
         with tarfile.open(fileobj=io.BytesIO(volume_archive(volume, root=volume.name))) as tar:

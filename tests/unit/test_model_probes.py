@@ -142,8 +142,9 @@ def test_sandbox_hash_ignores_app_containers_but_not_pod_fields() -> None:
 
 
 def test_probe_problems_for_validation() -> None:
-    assert probe_problems("readiness", {"successThreshold": 2, "periodSeconds": 0}) == \
-        [(("periodSeconds",), "periodSeconds must be at least 1")]
+    assert probe_problems("readiness", {"successThreshold": 2, "periodSeconds": 0}) == []
+    assert probe_problems("readiness", {"periodSeconds": -1}) == \
+        [(("periodSeconds",), "periodSeconds must be at least 0")]
     assert probe_problems("liveness", {"successThreshold": 2}) == \
         [(("successThreshold",), "successThreshold must be 1 for a liveness probe")]
 

@@ -1,6 +1,8 @@
 """agent.prober: no pod holds more than its share of the probe workers; timeouts bounded by the API's type."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from podcompose.agent.prober import MAX_TIMEOUT_SECONDS, PodKey, ProbeManager
 from podcompose.decide import Attempt, PodObservation, SandboxObservation
 from podcompose.load import load_text
@@ -59,8 +61,14 @@ def test_the_share_shrinks_as_pods_come() -> None:
     assert all(sum(1 for t in tasks if t.pod_key == key) == 2 for key in {t.pod_key for t in tasks})
 
 
+def past_int32(spec: Pod) -> Pod:
+    """Validation refuses a timeoutSeconds past int32 in a manifest; a Pod built by other code may still hold one."""
+    probe = replace(spec.containers[0].readiness_probe, timeout_seconds=2**40)
+    return replace(spec, containers=(replace(spec.containers[0], readiness_probe=probe),))
+
+
 def test_a_timeout_past_int32_is_cut_to_it() -> None:
     clock, probes, pool = Clock(), Probes(), Deferred()
     m = ProbeManager(probes.exec_probe, probes.net_probe, clock=clock, executor=pool)
-    track(m, HOG, pod("hog", 1, timeout=2**40))
+    track(m, HOG, past_int32(pod("hog", 1)))
     assert [t.timeout for t in m.due()] == [float(MAX_TIMEOUT_SECONDS)]

@@ -11,6 +11,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .. import api
+from ..defaults import DEFAULT_NAMESPACE
 from ..errors import PodcomposeError, UsageError
 from ..model import Pod
 from ..state import ObservedPod
@@ -73,7 +74,7 @@ def _keep_objects(args: argparse.Namespace, loaded: api.LoadedPods, ui: UI) -> i
         return 0
     client = _runtime().client
     for document in loaded.objects:
-        ns = namespace or (document.data.get("metadata") or {}).get("namespace") or "default"
+        ns = namespace or (document.data.get("metadata") or {}).get("namespace") or DEFAULT_NAMESPACE
         volume, new = objects.keep(client, document, ns)
         ui.print(f"{document.kind.lower()}/{document.name} {'created' if new else 'configured'} (volume {volume})")
     return 0
@@ -181,7 +182,7 @@ def _remove_objects(args: argparse.Namespace, ui: UI) -> list[str]:
     for document in load_files(args.files or [], getattr(args, "kustomize", None) or []):
         if document.kind not in (*objects.KEPT_KINDS, objects.CLAIM_KIND) or not document.name:
             continue
-        ns = args.namespace or (document.data.get("metadata") or {}).get("namespace") or "default"
+        ns = args.namespace or (document.data.get("metadata") or {}).get("namespace") or DEFAULT_NAMESPACE
         if objects.remove(client, document.kind, ns, document.name):
             ui.print(f"{document.kind.lower()}/{document.name} deleted")
             removed.append(document.name)
@@ -231,7 +232,7 @@ def create(args: argparse.Namespace, ui: UI) -> int:
     for key in entries:
         if rules.data_key_error(key):
             raise UsageError(rules.data_key_error(key) or "")
-    namespace = args.namespace or "default"
+    namespace = args.namespace or DEFAULT_NAMESPACE
     kind = "Secret" if args.kind == "secret" else "ConfigMap"
     data: dict[str, object] = {"apiVersion": "v1", "kind": kind, "metadata": {"name": name, "namespace": namespace}}
     if kind == "Secret":
@@ -285,7 +286,7 @@ def get(args: argparse.Namespace, ui: UI) -> int:
 
 
 def _targets(args: argparse.Namespace) -> list[tuple[str, str]]:
-    namespace = args.namespace or "default"
+    namespace = args.namespace or DEFAULT_NAMESPACE
     targets = [(namespace, name) for name in getattr(args, "pods", []) or []]
     if args.files or getattr(args, "kustomize", None):
         from ..load import load_files
@@ -333,7 +334,7 @@ def logs(args: argparse.Namespace, ui: UI) -> int:
     from ..runtime import LogOptions
     from ..runtime.logs import unix_time
 
-    namespace = args.namespace or "default"
+    namespace = args.namespace or DEFAULT_NAMESPACE
     name = args.pod
     if name is None:
         if not args.files:
@@ -379,7 +380,7 @@ def exec_(args: argparse.Namespace, ui: UI) -> int:
     if not command:
         raise UsageError("give the command after --, e.g. podcompose exec web -- sh")
     runtime = _runtime(revive_agent=True)
-    pod = api.find_pod(runtime, args.namespace or "default", args.pod)
+    pod = api.find_pod(runtime, args.namespace or DEFAULT_NAMESPACE, args.pod)
     container = api.pick_container(pod, args.container)
     if args.tty or args.stdin:
         flags = ("-i" if args.stdin else "") + ("t" if args.tty and args.stdin else "-t" if args.tty else "")
@@ -439,7 +440,7 @@ def describe(args: argparse.Namespace, ui: UI) -> int:
     from .render import describe_data, print_describe
 
     runtime = _runtime(revive_agent=True)
-    pod = api.find_pod(runtime, args.namespace or "default", args.pod)
+    pod = api.find_pod(runtime, args.namespace or DEFAULT_NAMESPACE, args.pod)
     events = api.pod_events(runtime, pod)
     data = describe_data(pod, events)
     if args.output == "text":

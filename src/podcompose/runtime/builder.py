@@ -19,7 +19,7 @@ from docker.utils import version_gte
 from .. import downward, envfile, naming, translate
 from ..errors import PodcomposeError
 from ..events import Event, EventSink
-from ..model import Container, Pod, Volume
+from ..model import Container, Pod, Volume, VolumeKind
 from . import (admission, cgroups, hostpath, hostsfile, identity, imagevolume, localfs, ownership, seccomp, subpath,
                termination)
 from .client import docker_errors
@@ -123,12 +123,12 @@ class PodBuilder:
             for name in names:
                 ownership.check_container_name(self.client, name, pod.namespace, pod.name)
             for volume in pod.volumes:
-                if volume.kind == "persistentVolumeClaim":
+                if volume.kind == VolumeKind.PERSISTENT_VOLUME_CLAIM:
                     self.claim_volume(volume, create=False)
-                elif volume.kind != "hostPath":
+                elif volume.kind != VolumeKind.HOST_PATH:
                     ownership.check_volume_name(self.client, naming.volume_name(pod.namespace, pod.name, volume.name),
                                                 pod.namespace, pod.name)
-                if volume.kind == "image":
+                if volume.kind == VolumeKind.IMAGE:
                     ownership.check_volume_name(self.client, translate.image_rootfs_volume(pod, volume),
                                                 pod.namespace, pod.name)
             ownership.check_volume_name(self.client, naming.desired_volume_name(pod.namespace, pod.name),
@@ -184,12 +184,12 @@ class PodBuilder:
         return dict(created.attrs)
 
     def create_volume(self, volume: Volume) -> None:
-        if volume.kind == "persistentVolumeClaim":
+        if volume.kind == VolumeKind.PERSISTENT_VOLUME_CLAIM:
             with docker_errors(f"preparing claim {volume.claim_name}"):
                 attrs = self.claim_volume(volume) or {}
             self.volume_paths[volume.name] = attrs.get("Mountpoint", "")
             return
-        if volume.kind == "image":
+        if volume.kind == VolumeKind.IMAGE:
             if not self.image_mounts:
                 self.create_image_volume(volume)
             return
@@ -263,13 +263,13 @@ class PodBuilder:
         self.pending_fills.clear()
 
     def volume_base(self, volume: Volume) -> str:
-        if volume.kind == "hostPath":
+        if volume.kind == VolumeKind.HOST_PATH:
             return translate.host_source(volume)
-        if volume.kind == "image" and volume.name not in self.volume_paths:
+        if volume.kind == VolumeKind.IMAGE and volume.name not in self.volume_paths:
             attrs = ownership.check_volume_name(self.client, translate.image_rootfs_volume(self.pod, volume),
                                                 self.pod.namespace, self.pod.name)
             self.volume_paths[volume.name] = (attrs or {}).get("Mountpoint", "")
-        if volume.name not in self.volume_paths and volume.kind == "persistentVolumeClaim":
+        if volume.name not in self.volume_paths and volume.kind == VolumeKind.PERSISTENT_VOLUME_CLAIM:
             self.volume_paths[volume.name] = (self.claim_volume(volume, create=False) or {}).get("Mountpoint", "")
         if volume.name not in self.volume_paths:
             name = naming.volume_name(self.pod.namespace, self.pod.name, volume.name)
@@ -299,7 +299,7 @@ class PodBuilder:
                                         f"(CreateContainerConfigError): fileKeyRef {ref.shown}: {why}",
                                         pod=self.pod.name, container=spec.name)
         volume = next((v for v in self.pod.volumes if v.name == ref.volume), None)
-        if volume is None or volume.kind != "emptyDir":       # validation refuses both; never read past it
+        if volume is None or volume.kind != VolumeKind.EMPTY_DIR:       # validation refuses both; never read past it
             raise refuse(f"volume {ref.volume} is not an emptyDir volume of the pod")
         base = self.volume_base(volume)
         if not base or not os.path.isdir(base):
@@ -363,7 +363,7 @@ class PodBuilder:
             target = subpath.staging_path(self.pod.namespace, self.pod.name, spec.name, index)
             try:
                 staged[index] = subpath.stage(self.volume_base(volume), sub_path, volume.name, target,
-                                              image=volume.kind == "image")
+                                              image=volume.kind == VolumeKind.IMAGE)
             except subpath.SubPathError as error:
                 raise self.mount_problem(spec, index, error.message) from error
             except OSError as error:
@@ -372,7 +372,7 @@ class PodBuilder:
             volumes = {v.name: v for v in self.pod.volumes}
             for index, mount in enumerate(spec.volume_mounts):
                 volume = volumes[mount.volume]
-                if index in staged or not mount.sub_path or (volume.kind == "image" and self.image_mounts) \
+                if index in staged or not mount.sub_path or (volume.kind == VolumeKind.IMAGE and self.image_mounts) \
                         or not os.path.isdir(self.volume_base(volume)):
                     continue
                 try:

@@ -11,7 +11,7 @@ import posixpath
 import stat
 
 from ..errors import PodcomposeError
-from ..model import Pod, Volume
+from ..model import Pod, Volume, VolumeKind
 from ..translate import host_source
 
 KINDS = {
@@ -36,7 +36,7 @@ def _problem(pod: Pod, volume: Volume, text: str) -> PodcomposeError:
 def check(pod: Pod) -> None:
     """Refuse the pod when a hostPath is not of its type (or missing where it must exist)."""
     for volume in pod.volumes:
-        if volume.kind != "hostPath":
+        if volume.kind != VolumeKind.HOST_PATH:
             continue
         path, kind = source(volume), volume.host_path_type
         if not path.startswith("/"):
@@ -66,7 +66,7 @@ def check(pod: Pod) -> None:
 def prepare(pod: Pod) -> None:
     """Create what the hostPath types ask for (after `check` passed for the whole pod)."""
     for volume in pod.volumes:
-        if volume.kind != "hostPath":
+        if volume.kind != VolumeKind.HOST_PATH:
             continue
         path, kind = source(volume), volume.host_path_type
         if os.path.lexists(path):

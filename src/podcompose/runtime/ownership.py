@@ -13,6 +13,7 @@ import docker
 import docker.errors
 
 from .. import naming
+from ..defaults import DEFAULT_NAMESPACE
 from ..errors import PodcomposeError
 
 
@@ -47,7 +48,7 @@ def _owner(labels: dict[str, str] | None) -> str:
 
 
 def _where(namespace: str, pod: str) -> str:
-    return f"pod {pod}" + ("" if namespace == "default" else f" in namespace {namespace}")
+    return f"pod {pod}" + ("" if namespace == DEFAULT_NAMESPACE else f" in namespace {namespace}")
 
 
 def foreign_container(name: str, labels: dict[str, str] | None, namespace: str, pod: str) -> PodcomposeError:
