@@ -17,8 +17,7 @@ import pytest
 from podcompose.agent import process
 from podcompose.runtime.logs import unix_time
 
-from tests.conftest import ROOT, docker, exec_out, labelled, run_cli
-from tests.helpers import BUSYBOX, LOOP, free_port, wait_until
+from tests.helpers import BUSYBOX, LOOP, ROOT, docker, exec_out, free_port, labelled, run_cli, wait_until
 
 pytestmark = pytest.mark.docker
 EXAMPLES = ROOT / "tests" / "k8s-examples"

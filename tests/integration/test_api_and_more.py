@@ -12,8 +12,7 @@ import pytest
 from podcompose.cli import main
 from podcompose.testing import PodSession, pod_fixture
 from podcompose.wait import HttpGet, LogMessage, Running
-from tests.helpers import BUSYBOX, LOOP, free_port, wait_until
-from tests.conftest import ROOT, labelled, run_cli
+from tests.helpers import BUSYBOX, LOOP, ROOT, free_port, labelled, run_cli, wait_until
 
 pytestmark = pytest.mark.docker
 

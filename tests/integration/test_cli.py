@@ -10,8 +10,7 @@ import sys
 
 import pytest
 
-from tests.helpers import BUSYBOX, LOOP, DockerEvents, wait_until
-from tests.conftest import ROOT, labelled, run_cli
+from tests.helpers import BUSYBOX, LOOP, ROOT, DockerEvents, labelled, run_cli, wait_until
 
 pytestmark = pytest.mark.docker
 

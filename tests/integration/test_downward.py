@@ -8,8 +8,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import docker, exec_out, run_cli
-from tests.helpers import BUSYBOX, LOOP
+from tests.helpers import BUSYBOX, LOOP, docker, exec_out, remove_labelled, run_cli, wait_until
 
 pytestmark = pytest.mark.docker
 
@@ -95,8 +94,6 @@ spec:
     assert bare["MEM_REQUEST"] == "0"
     # the uid is the pod's, not the attempt's: a restarted container reads the same one
     docker("kill", f"{pod_name}_app")
-    from tests.helpers import wait_until
-
     wait_until(lambda: run_cli("exec", pod_name, "-c", "app", "--", "true").code == 0, timeout=30,
                what="the restarted container")
     assert env_of(pod_name)["MY_UID"] == env["MY_UID"]
@@ -227,8 +224,6 @@ spec:
         assert run_cli("down", "--volumes", second).code == 0
         assert docker("volume", "ls", "-q", "--filter", f"name={volume}") == ""
     finally:
-        from tests.conftest import remove_labelled
-
         remove_labelled(second)
         subprocess.run(["docker", "volume", "rm", "-f", volume], capture_output=True)
 

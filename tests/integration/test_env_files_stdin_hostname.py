@@ -8,8 +8,7 @@ import time
 import docker
 import pytest
 
-from tests.conftest import exec_out, run_cli
-from tests.helpers import BUSYBOX, LOOP, wait_until
+from tests.helpers import BUSYBOX, LOOP, exec_out, run_cli, wait_until
 
 pytestmark = pytest.mark.docker
 

@@ -9,8 +9,9 @@ from typing import Iterator
 
 import pytest
 
-from tests.conftest import docker, exec_out, labelled, remove_labelled, run_cli
-from tests.helpers import BUSYBOX, LOOP, free_port, http_get, wait_until
+from tests.helpers import (
+    BUSYBOX, LOOP, docker, exec_out, free_port, http_get, labelled, remove_labelled, run_cli, wait_until,
+)
 
 pytestmark = pytest.mark.docker
 

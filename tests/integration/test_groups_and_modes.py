@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import exec_out, run_cli
-from tests.helpers import BUSYBOX, LOOP
+from tests.helpers import BUSYBOX, LOOP, exec_out, run_cli
 
 pytestmark = pytest.mark.docker
 

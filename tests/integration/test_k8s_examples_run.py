@@ -32,8 +32,7 @@ from typing import Any, Callable
 import pytest
 import yaml
 
-from tests.conftest import ROOT, remove_by_label, run_cli
-from tests.helpers import wait_until
+from tests.helpers import ROOT, remove_by_label, run_cli, wait_until
 
 pytestmark = pytest.mark.docker
 

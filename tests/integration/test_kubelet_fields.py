@@ -11,8 +11,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import docker, exec_out, labelled, run_cli
-from tests.helpers import BUSYBOX, LOOP, wait_until
+from tests.helpers import BUSYBOX, LOOP, docker, exec_out, labelled, run_cli, wait_until
 
 pytestmark = pytest.mark.docker
 

@@ -9,8 +9,7 @@ import pytest
 from podcompose.probe import ProbeResult
 from podcompose.probes_model import HTTPGetAction, TCPSocketAction
 from podcompose.runtime.netns import probe_in_netns
-from tests.conftest import docker, run_cli
-from tests.helpers import BUSYBOX, free_port
+from tests.helpers import BUSYBOX, docker, free_port, run_cli
 
 pytestmark = pytest.mark.docker
 

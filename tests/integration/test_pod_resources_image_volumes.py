@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from podcompose.runtime import cgroups, subpath
-from tests.conftest import docker, labelled, run_cli
-from tests.helpers import BUSYBOX, LOOP
+from tests.helpers import BUSYBOX, LOOP, docker, labelled, run_cli
 
 pytestmark = pytest.mark.docker
 

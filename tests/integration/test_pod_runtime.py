@@ -10,8 +10,10 @@ import pytest
 
 from podcompose.runtime.logs import unix_time
 
-from tests.helpers import BUSYBOX, LOOP, DockerEvents, free_port, http_get, wait_until
-from tests.conftest import docker, exec_out, labelled, remove_labelled, run_cli
+from tests.helpers import (
+    BUSYBOX, LOOP, DockerEvents, docker, exec_out, free_port, http_get, labelled, remove_labelled, run_cli,
+    wait_until,
+)
 
 pytestmark = pytest.mark.docker
 

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import docker, exec_out, labelled, remove_labelled, run_cli
-from tests.helpers import BUSYBOX, LOOP, wait_until
+from tests.helpers import BUSYBOX, LOOP, docker, exec_out, labelled, remove_labelled, run_cli, wait_until
 
 pytestmark = pytest.mark.docker
 

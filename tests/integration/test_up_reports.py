@@ -5,8 +5,7 @@ import json
 
 import pytest
 
-from tests.conftest import labelled, run_cli
-from tests.helpers import BUSYBOX, LOOP, wait_until
+from tests.helpers import BUSYBOX, LOOP, labelled, run_cli, wait_until
 
 pytestmark = pytest.mark.docker
 
