@@ -1,8 +1,6 @@
 """validate(): Deployments and Jobs checked at their template paths, and host ports across pods and replicas."""
 from __future__ import annotations
 
-from podcompose.load import load_text
-from podcompose.validate import validate
 from tests.validation import check
 
 
