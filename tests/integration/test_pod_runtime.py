@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from typing import Iterator
 
@@ -125,9 +126,11 @@ def entrypoint_cmd_image(pod_name: str, tmp_path) -> Iterator[str]:
     (tmp_path / "ctx").mkdir()
     (tmp_path / "ctx" / "Dockerfile").write_text(
         f'FROM {BUSYBOX}\nENTRYPOINT ["echo", "entrypoint"]\nCMD ["image-cmd"]\n')
+    # the daemon the tests use (a private one's DOCKER_HOST), not the default socket
+    docker_host = {"DOCKER_HOST": os.environ["DOCKER_HOST"]} if "DOCKER_HOST" in os.environ else {}
     subprocess.run(["docker", "build", "-q", "--label", f"io.podcompose.test.image={pod_name}", "-t", image,
                     str(tmp_path / "ctx")], check=True, capture_output=True,
-                   env={"DOCKER_BUILDKIT": "0", "PATH": "/usr/bin:/bin:/usr/local/bin"})
+                   env={"DOCKER_BUILDKIT": "0", "PATH": "/usr/bin:/bin:/usr/local/bin"} | docker_host)
     try:
         yield image
     finally:
