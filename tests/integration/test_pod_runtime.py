@@ -12,6 +12,7 @@ from podcompose.runtime.logs import unix_time
 from tests.helpers import (
     BUSYBOX, LOOP, docker, exec_out, free_port, http_get, labelled, remove_labelled, run_cli, wait_until,
 )
+from tests.manifests import api_object, container, documents, empty_dir, mount, pod
 
 pytestmark = pytest.mark.docker
 
@@ -140,23 +141,14 @@ def entrypoint_cmd_image(pod_name: str, tmp_path) -> Iterator[str]:
 
 def test_command_and_args_follow_kubernetes_semantics(pod_name: str, manifest, entrypoint_cmd_image: str) -> None:
     image = entrypoint_cmd_image
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  restartPolicy: Never
-  containers:
-  - {{name: neither, image: "{image}"}}
-  - {{name: args-only, image: "{image}", args: ["my-args"]}}
-  - {{name: command-only, image: "{image}", command: ["echo", "my-command"]}}
-  - name: expanded
-    image: "{image}"
-    command: ["echo", "$(GREETING) world", "$$(GREETING)", "$(UNDEFINED)"]
-    env:
-    - {{name: NAME, value: world}}
-    - {{name: GREETING, value: "hello $(NAME)"}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("neither", None, image=image),
+        container("args-only", None, image=image, args=["my-args"]),
+        container("command-only", ["echo", "my-command"], image=image),
+        container("expanded", ["echo", "$(GREETING) world", "$$(GREETING)", "$(UNDEFINED)"], image=image,
+                  env=[{"name": "NAME", "value": "world"}, {"name": "GREETING", "value": "hello $(NAME)"}]),
+        grace=None, restartPolicy="Never"))
     result = run_cli("up", "-d", "-f", path)
     assert result.code == 0, result.stderr
     names = ("neither", "args-only", "command-only", "expanded")
@@ -168,29 +160,13 @@ spec:
 
 
 def test_empty_dir_starts_empty_and_read_only_mounts_refuse_writes(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    volumeMounts:
-    - {{name: over-etc, mountPath: /etc}}
-    - {{name: shared, mountPath: /ro, readOnly: true}}
-    - {{name: shared, mountPath: /rw}}
-  - name: nobody
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    securityContext: {{runAsUser: 65534, runAsGroup: 65534}}
-    volumeMounts: [{{name: shared, mountPath: /shared}}]
-  volumes:
-  - {{name: over-etc, emptyDir: {{}}}}
-  - {{name: shared, emptyDir: {{}}}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("app", volumeMounts=[mount("over-etc", "/etc"), mount("shared", "/ro", readOnly=True),
+                                       mount("shared", "/rw")]),
+        container("nobody", securityContext={"runAsUser": 65534, "runAsGroup": 65534},
+                  volumeMounts=[mount("shared", "/shared")]),
+        volumes=[empty_dir("over-etc"), empty_dir("shared")]))
     assert run_cli("up", "-d", "-f", path).code == 0
     # the image's /etc/passwd and group are not copied in; Docker itself bind-mounts its three files
     assert set(exec_out(pod_name, "app", "ls", "-A", "/etc").split()) == {"hostname", "hosts", "resolv.conf"}
@@ -206,34 +182,15 @@ spec:
 
 
 def test_config_map_volume_and_env(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: ConfigMap
-metadata: {{name: settings}}
-data:
-  mode: fast
-  app.conf: |
-    listen 8080
----
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    env:
-    - name: MODE
-      valueFrom: {{configMapKeyRef: {{name: settings, key: mode}}}}
-    - name: POD
-      valueFrom: {{fieldRef: {{fieldPath: metadata.name}}}}
-    volumeMounts: [{{name: conf, mountPath: /etc/app}}]
-  volumes:
-  - name: conf
-    configMap: {{name: settings, items: [{{key: app.conf, path: app.conf, mode: 0600}}]}}
-""")
+    path = manifest(documents(
+        api_object("ConfigMap", "settings", data={"mode": "fast", "app.conf": "listen 8080\n"}),
+        pod(pod_name,
+            container("app", env=[{"name": "MODE",
+                                   "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "mode"}}},
+                                  {"name": "POD", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
+                      volumeMounts=[mount("conf", "/etc/app")]),
+            volumes=[{"name": "conf", "configMap": {
+                "name": "settings", "items": [{"key": "app.conf", "path": "app.conf", "mode": 0o600}]}}])))
     result = run_cli("up", "-d", "-f", path)
     assert result.code == 0, result.stderr
     assert exec_out(pod_name, "app", "cat", "/etc/app/app.conf") == "listen 8080"
@@ -242,17 +199,8 @@ spec:
 
 
 def test_shared_process_namespace(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  shareProcessNamespace: true
-  terminationGracePeriodSeconds: 1
-  containers:
-  - {{name: a, image: {BUSYBOX}, command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 7; done"]}}
-  - {{name: b, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-""")
+    path = manifest(pod(pod_name, container("a", "trap 'exit 0' TERM; while true; do sleep 7; done"), container("b"),
+                        shareProcessNamespace=True))
     assert run_cli("up", "-d", "-f", path).code == 0
     assert "sleep 7" in exec_out(pod_name, "b", "ps")
 

@@ -7,35 +7,19 @@ import subprocess
 
 import pytest
 
-from tests.helpers import BUSYBOX, LOOP, docker, labelled, run_cli
+from tests.helpers import BUSYBOX, docker, labelled, run_cli
+from tests.manifests import container, empty_dir, pod
 
 pytestmark = pytest.mark.docker
 
 
 def failing_init_pod(name: str) -> str:
     # under restartPolicy Never a failed init container fails the pod (otherwise a kubelet retries it)
-    return f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {name}}}
-spec:
-  restartPolicy: Never
-  terminationGracePeriodSeconds: 1
-  initContainers:
-  - name: ok
-    image: {BUSYBOX}
-    command: ["true"]
-  - name: broken
-    image: {BUSYBOX}
-    command: ["sh", "-c", "echo cannot find the schema >&2; exit 3"]
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-  volumes:
-  - name: scratch
-    emptyDir: {{}}
-"""
+    return pod(
+        name,
+        container("app"),
+        init=[container("ok", ["true"]), container("broken", "echo cannot find the schema >&2; exit 3")],
+        restartPolicy="Never", volumes=[empty_dir("scratch")])
 
 
 def test_init_failure_stops_up_and_leaves_nothing(pod_name: str, manifest) -> None:
@@ -70,17 +54,7 @@ def test_keep_on_failure_leaves_the_failed_pod_to_look_at(pod_name: str, manifes
 
 
 def test_app_that_fails_at_once_is_reported(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  restartPolicy: Never
-  containers:
-  - name: crash
-    image: {BUSYBOX}
-    command: ["sh", "-c", "echo config missing; exit 4"]
-""")
+    path = manifest(pod(pod_name, container("crash", "echo config missing; exit 4"), grace=None, restartPolicy="Never"))
     result = run_cli("up", "-d", "-f", path)
     assert result.code == 1
     assert "container crash" in result.stderr and "exited with code 4 (Error)" in result.stderr
@@ -98,17 +72,8 @@ def test_taken_port_is_one_clear_error(pod_name: str, manifest) -> None:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  containers:
-  - name: web
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    ports: [{{containerPort: 80, hostPort: {port}, hostIP: 127.0.0.1}}]
-""")
+        ports = [{"containerPort": 80, "hostPort": port, "hostIP": "127.0.0.1"}]
+        path = manifest(pod(pod_name, container("web", ports=ports), grace=None))
         result = run_cli("up", "-d", "-f", path)
     assert result.code == 1
     assert "already in use" in result.stderr and "Traceback" not in result.stderr
@@ -120,14 +85,7 @@ def test_name_clash_with_a_foreign_container(pod_name: str, manifest) -> None:
     foreign = f"{pod_name}_POD"
     docker("create", "--name", foreign, BUSYBOX, "true")
     try:
-        path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-""")
+        path = manifest(pod(pod_name, container("app"), grace=None))
         result = run_cli("up", "-d", "-f", path)
         assert result.code == 1
         assert f"a container named {foreign} already exists and was not made by podcompose" in result.stderr
