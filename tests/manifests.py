@@ -67,3 +67,13 @@ def empty_dir(name: str, **fields: Any) -> dict[str, Any]:
 def mount(volume: str, path: str, **fields: Any) -> dict[str, Any]:
     """A volumeMounts entry."""
     return {"name": volume, "mountPath": path, **fields}
+
+
+def field_env(name: str, field_path: str) -> dict[str, Any]:
+    """An env entry from the downward API's fieldRef."""
+    return {"name": name, "valueFrom": {"fieldRef": {"fieldPath": field_path}}}
+
+
+def resource_env(name: str, **resource_field_ref: str) -> dict[str, Any]:
+    """An env entry from a resourceFieldRef: `resource_env("CPU", resource="limits.cpu", divisor="1m")`."""
+    return {"name": name, "valueFrom": {"resourceFieldRef": dict(resource_field_ref)}}
