@@ -1,14 +1,19 @@
-"""Small helpers shared by the integration tests."""
+"""Plain helpers shared by the tests: running the CLI, asking Docker, waiting, cleaning up by label."""
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
 BUSYBOX = "podcompose.test/busybox:1"
 # busybox sh as PID 1 ignores SIGTERM unless it traps it
 LOOP = "trap 'exit 0' TERM; while true; do sleep 1; done"
@@ -101,3 +106,86 @@ class DockerEvents:
     def kills(self) -> list[tuple[str, int, float]]:
         """(container, signal number, unix time) of each signal Docker sent, in order."""
         return [(c, int(a.get("signal", 0)), t) for c, a, t in self.of("kill")]
+
+
+def docker_available() -> bool:
+    return shutil.which("docker") is not None and \
+        subprocess.run(["docker", "info"], capture_output=True).returncode == 0
+
+
+@dataclass
+class CLIResult:
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, input: str | None = None, timeout: float = 120, env: dict[str, str] | None = None) -> CLIResult:
+    """podcompose as a user runs it: a subprocess, no terminal."""
+    full_env = os.environ | {"NO_COLOR": "1"} | (env or {})
+    proc = subprocess.run([sys.executable, "-m", "podcompose", *args], capture_output=True, text=True,
+                          input=input, timeout=timeout, env=full_env, cwd=ROOT)
+    return CLIResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+def exec_out(pod: str, container: str, *command: str) -> str:
+    """The output of a command run in a pod's container; it must succeed."""
+    result = run_cli("exec", pod, "-c", container, "--", *command)
+    assert result.code == 0, result.stderr
+    return result.stdout.strip()
+
+
+def docker(*args: str) -> str:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def labelled(pod: str) -> tuple[list[str], list[str]]:
+    """(container ids, volume names) that carry the pod's label."""
+    containers = docker("ps", "-aq", "--filter", f"label=io.podcompose.pod={pod}").split()
+    volumes = docker("volume", "ls", "-q", "--filter", f"label=io.podcompose.pod={pod}").split()
+    return containers, volumes
+
+
+def remove_by_label(label: str, after_desired=lambda: None) -> None:
+    """Everything podcompose made that carries `label` (key=value): the desired state first, since with
+    it gone the node agent stops supervising (and recreating) the pod; then containers, then volumes."""
+    def ids(*args: str) -> list[str]:
+        return docker(*args, "--filter", f"label={label}").split()
+    desired = ids("volume", "ls", "-q", "--filter", "label=io.podcompose.role=desired")
+    if desired:
+        subprocess.run(["docker", "volume", "rm", "-f", *desired], capture_output=True)
+        after_desired()
+    containers = ids("ps", "-aq")
+    if containers:
+        subprocess.run(["docker", "rm", "-f", *containers], capture_output=True)
+    volumes = ids("volume", "ls", "-q")
+    if volumes:
+        subprocess.run(["docker", "volume", "rm", "-f", *volumes], capture_output=True)
+
+
+def remove_labelled(pod: str) -> None:
+    def wait_for_a_sync_under_way() -> None:
+        from podcompose.agent.process import PodLock
+
+        lock = PodLock("default", pod)     # as `down` does: a sync under way finishes first
+        lock.acquire(timeout=30)
+        lock.release()
+    remove_by_label(f"io.podcompose.pod={pod}", wait_for_a_sync_under_way)
+    remove_staging(pod)
+
+
+def remove_staging(pod: str) -> None:
+    """The pod's subPath staging mounts, which `down` removes but `docker rm` cannot."""
+    from podcompose.runtime import subpath
+
+    root = Path(subpath.STAGING_ROOT)
+    if os.geteuid() == 0 and root.is_dir():
+        for namespace in os.listdir(root):
+            if (root / namespace / pod).exists():
+                subpath.clean_pod(namespace, pod)
+    from podcompose.runtime import termination
+
+    messages = Path(termination.TERMINATION_ROOT)
+    if os.geteuid() == 0 and messages.is_dir():
+        for namespace in os.listdir(messages):
+            termination.remove_termination_files(namespace, pod)

@@ -17,8 +17,8 @@ import pytest
 from podcompose.agent import process
 from podcompose.runtime.logs import unix_time
 
-from tests.conftest import ROOT, docker, exec_out, labelled, run_cli
-from tests.helpers import BUSYBOX, LOOP, free_port, wait_until
+from tests.helpers import BUSYBOX, LOOP, ROOT, docker, exec_out, free_port, labelled, run_cli, wait_until
+from tests.manifests import container, empty_dir, mount, pod
 
 pytestmark = pytest.mark.docker
 EXAMPLES = ROOT / "tests" / "k8s-examples"
@@ -114,28 +114,14 @@ def test_http_liveness_on_an_image_with_only_a_static_server(kit, pod_name: str,
     from tests.kit.images import ensure_images
 
     httpd = ensure_images("httpd")["httpd"]
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: web
-    image: {httpd}
-    args: ["-p", "127.0.0.1:8080"]
-    ports: [{{name: http, containerPort: 8080}}]
-    livenessProbe:
-      httpGet: {{path: /index.html, port: http}}
-      periodSeconds: 1
-  - name: lost
-    image: {httpd}
-    args: ["-p", "127.0.0.1:8081"]
-    livenessProbe:
-      httpGet: {{path: /missing.html, port: 8081}}
-      periodSeconds: 1
-      failureThreshold: 2
-""")
+    path = manifest(pod(
+        pod_name,
+        container("web", None, image=httpd, args=["-p", "127.0.0.1:8080"],
+                  ports=[{"name": "http", "containerPort": 8080}],
+                  livenessProbe={"httpGet": {"path": "/index.html", "port": "http"}, "periodSeconds": 1}),
+        container("lost", None, image=httpd, args=["-p", "127.0.0.1:8081"],
+                  livenessProbe={"httpGet": {"path": "/missing.html", "port": 8081}, "periodSeconds": 1,
+                                 "failureThreshold": 2})))
     assert run_cli("up", "-d", "-f", path).code == 0
     no_shell = run_cli("exec", pod_name, "-c", "web", "--", "sh", "-c", "true")
     assert no_shell.code != 0                            # nothing in the image but the server
@@ -146,20 +132,9 @@ spec:
 
 
 def test_readiness_gates_up_wait(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: slow
-    image: {BUSYBOX}
-    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 4; touch /tmp/ready; while true; do sleep 1; done"]
-    readinessProbe:
-      exec: {{command: ["test", "-e", "/tmp/ready"]}}
-      periodSeconds: 1
-""")
+    path = manifest(pod(pod_name, container(
+        "slow", "trap 'exit 0' TERM; sleep 4; touch /tmp/ready; while true; do sleep 1; done",
+        readinessProbe={"exec": {"command": ["test", "-e", "/tmp/ready"]}, "periodSeconds": 1})))
     began = time.monotonic()
     up = run_cli("up", "-d", "--wait", "-f", path)
     took = time.monotonic() - began
@@ -170,20 +145,8 @@ spec:
 
 
 def test_up_wait_fails_with_the_probes_last_words(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: never
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    readinessProbe:
-      exec: {{command: ["sh", "-c", "echo not-yet-warm; exit 1"]}}
-      periodSeconds: 1
-""")
+    path = manifest(pod(pod_name, container(
+        "never", readinessProbe={"exec": {"command": ["sh", "-c", "echo not-yet-warm; exit 1"]}, "periodSeconds": 1})))
     up = run_cli("up", "-d", "--wait", "--wait-timeout", "3", "-f", path)
     assert up.code == 1
     assert "not ready after 3s" in up.stderr and "never" in up.stderr and "not-yet-warm" in up.stderr
@@ -226,26 +189,16 @@ def test_job_sidecar_example_ends_succeeded_with_its_sidecar_stopped(kit, pod_na
 def test_prestop_runs_before_sigterm_and_sigkill_waits_the_grace_period(pod_name: str, manifest, tmp_path: Path) -> None:
     record = tmp_path / "record"
     record.mkdir()
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 4
-  containers:
-  - name: stubborn
-    image: {BUSYBOX}
-    command: ["sh", "-c", "trap 'echo term $(cat /proc/uptime) >> /record/log' TERM; while true; do sleep 1 & wait $!; done"]
-    lifecycle:
-      preStop:
-        exec: {{command: ["sh", "-c", "echo prestop $(cat /proc/uptime) >> /record/log; sleep 1"]}}
-    volumeMounts: [{{name: record, mountPath: /record}}]
-  volumes:
-  - name: record
-    hostPath: {{path: {record}, type: Directory}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("stubborn",
+                  "trap 'echo term $(cat /proc/uptime) >> /record/log' TERM; while true; do sleep 1 & wait $!; done",
+                  lifecycle={"preStop": {"exec": {
+                      "command": ["sh", "-c", "echo prestop $(cat /proc/uptime) >> /record/log; sleep 1"]}}},
+                  volumeMounts=[mount("record", "/record")]),
+        grace=4, volumes=[{"name": "record", "hostPath": {"path": str(record), "type": "Directory"}}]))
     assert run_cli("up", "-d", "-f", path).code == 0
-    container = attempts(pod_name, "stubborn")[-1]
+    attempt = attempts(pod_name, "stubborn")[-1]
     began = time.monotonic()
     assert run_cli("down", pod_name).code == 0
     took = time.monotonic() - began
@@ -253,25 +206,12 @@ spec:
     assert lines[0] == "prestop" and "term" in lines     # preStop first, then the stop signal
     assert took >= 3.5, took                              # ignored SIGTERM: killed after the grace, not before
     assert took < 9, took
-    assert container["Id"]
+    assert attempt["Id"]
 
 
 def test_on_failure_does_not_restart_a_container_that_exited_0(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  restartPolicy: OnFailure
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: done
-    image: {BUSYBOX}
-    command: ["sh", "-c", "echo finished"]
-  - name: crashy
-    image: {BUSYBOX}
-    command: ["sh", "-c", "exit 7"]
-""")
+    path = manifest(pod(pod_name, container("done", "echo finished"), container("crashy", "exit 7"),
+                        restartPolicy="OnFailure"))
     run_cli("up", "-d", "-f", path)
     wait_until(lambda: len(attempts(pod_name, "crashy")) >= 2, timeout=20, what="crashy restarted under OnFailure")
     assert len(attempts(pod_name, "done")) == 1
@@ -279,24 +219,11 @@ spec:
 
 
 def test_removing_the_pause_container_brings_the_pod_back_whole(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  initContainers:
-  - name: setup
-    image: {BUSYBOX}
-    command: ["sh", "-c", "date +%s%N > /work/stamp"]
-    volumeMounts: [{{name: work, mountPath: /work}}]
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    volumeMounts: [{{name: work, mountPath: /work}}]
-  volumes: [{{name: work, emptyDir: {{}}}}]
-""")
+    path = manifest(pod(
+        pod_name,
+        container("app", volumeMounts=[mount("work", "/work")]),
+        init=[container("setup", "date +%s%N > /work/stamp", volumeMounts=[mount("work", "/work")])],
+        volumes=[empty_dir("work")]))
     assert run_cli("up", "-d", "-f", path).code == 0
     stamp = exec_out(pod_name, "app", "cat", "/work/stamp")
     old_pause = docker("inspect", "-f", "{{.Id}}", f"{pod_name}_POD")
@@ -327,18 +254,8 @@ def test_down_ends_supervision_and_nothing_comes_back(pod_name: str, manifest) -
                     reason="restarting dockerd needs the daemon this test run started (.ci/run's DOCKERD_PIDFILE)")
 def test_after_dockerd_restarts_the_pod_comes_back(pod_name: str, manifest) -> None:
     port = free_port()
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: web
-    image: {BUSYBOX}
-    command: ["sh", "-c", "echo served > /tmp/index.html; exec httpd -f -p 8080 -h /tmp"]
-    ports: [{{containerPort: 8080, hostPort: {port}, hostIP: 127.0.0.1}}]
-""")
+    path = manifest(pod(pod_name, container("web", "echo served > /tmp/index.html; exec httpd -f -p 8080 -h /tmp",
+                                       ports=[{"containerPort": 8080, "hostPort": port, "hostIP": "127.0.0.1"}])))
     assert run_cli("up", "-d", "-f", path).code == 0
     pidfile = Path(os.environ["DOCKERD_PIDFILE"])
     dockerd = int(pidfile.read_text())

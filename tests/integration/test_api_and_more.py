@@ -12,35 +12,23 @@ import pytest
 from podcompose.cli import main
 from podcompose.testing import PodSession, pod_fixture
 from podcompose.wait import HttpGet, LogMessage, Running
-from tests.helpers import BUSYBOX, LOOP, free_port, wait_until
-from tests.conftest import ROOT, labelled, run_cli
+from tests.helpers import BUSYBOX, ROOT, free_port, labelled, run_cli, wait_until
+from tests.manifests import container, empty_dir, mount, pod
 
 pytestmark = pytest.mark.docker
 
 
 
 def web_pod(name: str, port: int) -> str:
-    return f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: web
-    image: nginx:1.25
-    workingDir: /srv
-    command: ["sh", "-c", "trap 'exit 0' TERM; mkdir -p www; echo served-from-$(pwd) > www/index.html; echo listening; httpd -f -p 8080 -h www & wait"]
-    ports: [{{containerPort: 8080, hostPort: {port}, hostIP: 127.0.0.1}}]
-    volumeMounts:
-    - {{name: data, mountPath: /srv/www/sub, subPath: nested/dir}}
-  - name: peek
-    image: nginx:1.25
-    command: ["sh", "-c", "{LOOP}"]
-    volumeMounts: [{{name: data, mountPath: /data}}]
-  volumes:
-  - {{name: data, emptyDir: {{}}}}
-"""
+    return pod(
+        name,
+        container("web", "trap 'exit 0' TERM; mkdir -p www; echo served-from-$(pwd) > www/index.html; echo listening; "
+                         "httpd -f -p 8080 -h www & wait",
+                  image="nginx:1.25", workingDir="/srv",
+                  ports=[{"containerPort": 8080, "hostPort": port, "hostIP": "127.0.0.1"}],
+                  volumeMounts=[mount("data", "/srv/www/sub", subPath="nested/dir")]),
+        container("peek", image="nginx:1.25", volumeMounts=[mount("data", "/data")]),
+        volumes=[empty_dir("data")])
 
 
 
@@ -80,15 +68,7 @@ def test_pod_fixture_brings_the_pod_up_and_down(kit: dict[str, str], fixture_ses
 
 def test_pod_fixture_removes_its_pod_after_each_test_passed_or_failed(pod_name: str, manifest, tmp_path) -> None:
     # a pytest run of its own: pod_fixture as a user's suite meets it, and nothing left once that run ends
-    pod_path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - {{name: app, image: busybox, command: ["sh", "-c", "{LOOP}"]}}
-""")
+    pod_path = manifest(pod(pod_name, container("app", image="busybox")))
     seen = tmp_path / "seen"
     (tmp_path / "suite").mkdir()
     (tmp_path / "suite" / "test_user_suite.py").write_text(f"""
@@ -143,14 +123,7 @@ def test_verbs_in_process(pod_name: str, manifest, capsys: pytest.CaptureFixture
 
 
 def test_up_reads_the_manifest_from_stdin(pod_name: str) -> None:
-    text = f"""apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-"""
+    text = pod(pod_name, container("app"))
     result = run_cli("up", "-d", "-f", "-", input=text)
     assert result.code == 0, result.stderr
     assert labelled(pod_name)[0]
@@ -167,18 +140,8 @@ def test_debug_shows_docker_calls_and_the_traceback() -> None:
 
 
 def test_ctrl_c_during_init_removes_everything(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  initContainers:
-  - {{name: slow, image: {BUSYBOX}, command: ["sh", "-c", "echo init-waiting; sleep 60"]}}
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-  volumes:
-  - {{name: v, emptyDir: {{}}}}
-""")
+    path = manifest(pod(pod_name, container("app"), init=[container("slow", "echo init-waiting; sleep 60")], grace=None,
+                        volumes=[empty_dir("v")]))
     proc = subprocess.Popen([sys.executable, "-m", "podcompose", "up", "-d", "-f", path], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=os.environ | {"NO_COLOR": "1"})

@@ -9,7 +9,7 @@ import pytest
 
 from podcompose.agent import process
 
-from tests.conftest import labelled, run_cli
+from tests.helpers import labelled, run_cli
 from tests.helpers import BUSYBOX, LOOP, wait_until
 from tests.integration.test_agent import attempts, finished, liveness_pod, started
 

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from tests.helpers import BUSYBOX, LOOP, DockerEvents, wait_until
-from tests.conftest import ROOT, labelled, run_cli
+from tests.helpers import BUSYBOX, LOOP, ROOT, DockerEvents, labelled, run_cli, wait_until
+from tests.manifests import container, empty_dir, mount, pod
 
 pytestmark = pytest.mark.docker
 
@@ -35,16 +35,8 @@ spec:
 
 
 def test_foreground_up_streams_prefixed_logs_and_returns_the_pod_result(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  restartPolicy: Never
-  containers:
-  - {{name: job, image: {BUSYBOX}, command: ["sh", "-c", "echo step one; sleep 0.5; echo step two; exit 5"]}}
-  - {{name: side, image: {BUSYBOX}, command: ["sh", "-c", "echo side ran"]}}
-""")
+    path = manifest(pod(pod_name, container("job", "echo step one; sleep 0.5; echo step two; exit 5"),
+                        container("side", "echo side ran"), grace=None, restartPolicy="Never"))
     result = run_cli("up", "-f", path, timeout=60)
     assert result.code == 5, result.stderr
     assert re.search(r"^job\s+\| step one$", result.stdout, re.M)
@@ -134,7 +126,7 @@ def test_ps_text_and_json(pod_name: str, manifest) -> None:
 def test_exec_passes_the_exit_code_and_defaults_to_the_first_app_container(pod_name: str, manifest) -> None:
     # each container writes its own name into its own /tmp; names sort otherwise than the spec order,
     # and an init container and a native sidecar come before the app containers in the spec
-    def container(name: str, sidecar: bool = False) -> str:
+    def container_text(name: str, sidecar: bool = False) -> str:
         policy = ", restartPolicy: Always" if sidecar else ""
         return (f"""
   - {{name: {name}, image: {BUSYBOX}{policy},
@@ -147,8 +139,8 @@ metadata: {{name: {pod_name}}}
 spec:
   terminationGracePeriodSeconds: 1
   initContainers:
-  - {{name: aaa-init, image: {BUSYBOX}, command: ["sh", "-c", "echo aaa-init > /tmp/who"]}}{container("aab-sidecar", sidecar=True)}
-  containers:{container("main")}{container("helper")}
+  - {{name: aaa-init, image: {BUSYBOX}, command: ["sh", "-c", "echo aaa-init > /tmp/who"]}}{container_text("aab-sidecar", sidecar=True)}
+  containers:{container_text("main")}{container_text("helper")}
 """)
     result = run_cli("up", "-d", "-f", path)
     assert result.code == 0, result.stderr
@@ -267,27 +259,19 @@ def test_live_view_renders_in_a_terminal(pod_name: str, manifest) -> None:
     assert child.exitstatus == 0
     screen = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", child.before).replace("\r", "")
     assert ESCAPE.search(child.before), "a terminal gets colour and cursor control"
-    for container, state in (("POD", "started"), ("prepare", "completed"), ("main", "running"), ("helper", "running")):
-        assert re.search(rf"{pod_name}\s+{container}\s+{state}", screen), screen
+    for name, state in (("POD", "started"), ("prepare", "completed"), ("main", "running"), ("helper", "running")):
+        assert re.search(rf"{pod_name}\s+{name}\s+{state}", screen), screen
     assert "Traceback" not in screen and "<rich" not in screen and "\ufffd" not in screen
 
 
 def test_logs_previous_shows_the_run_before_the_last_restart(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  restartPolicy: Always
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: flaky
-    image: {BUSYBOX}
-    # a restart is a new container (as a kubelet's): what must survive it lives in an emptyDir
-    command: ["sh", "-c", "if [ -e /state/ran ]; then echo second-run; trap 'exit 0' TERM; while true; do sleep 1; done; fi; echo first-run; touch /state/ran; sleep 1; exit 1"]
-    volumeMounts: [{{name: state, mountPath: /state}}]
-  volumes: [{{name: state, emptyDir: {{}}}}]
-""")
+    path = manifest(pod(
+        pod_name,
+        # a restart is a new container (as a kubelet's): what must survive it lives in an emptyDir
+        container("flaky", "if [ -e /state/ran ]; then echo second-run; trap 'exit 0' TERM; "
+                           "while true; do sleep 1; done; fi; echo first-run; touch /state/ran; sleep 1; exit 1",
+                  volumeMounts=[mount("state", "/state")]),
+        restartPolicy="Always", volumes=[empty_dir("state")]))
     assert run_cli("up", "-f", path, "-d").code == 0
 
     def restarted() -> bool:
@@ -302,19 +286,12 @@ spec:
 
 
 def test_attached_up_follows_a_container_through_restarts(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  restartPolicy: OnFailure
-  containers:
-  - name: retry
-    image: {BUSYBOX}
-    command: ["sh", "-c", "n=$(cat /state/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /state/n; echo attempt $n; sleep 0.6; [ $n -ge 3 ]"]
-    volumeMounts: [{{name: state, mountPath: /state}}]
-  volumes: [{{name: state, emptyDir: {{}}}}]
-""")
+    path = manifest(pod(
+        pod_name,
+        container("retry", "n=$(cat /state/n 2>/dev/null || echo 0); n=$((n+1)); echo $n > /state/n; echo attempt $n; "
+                           "sleep 0.6; [ $n -ge 3 ]",
+                  volumeMounts=[mount("state", "/state")]),
+        grace=None, restartPolicy="OnFailure", volumes=[empty_dir("state")]))
     # the kubelet's back-off: the first restart at once, the second after 10 s
     result = run_cli("up", "-f", path, timeout=60)
     attempts = re.findall(r"^retry\s+\| attempt (\d)$", result.stdout, re.M)

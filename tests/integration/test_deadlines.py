@@ -9,8 +9,7 @@ import pytest
 from podcompose.decide import DEADLINE_MESSAGE
 from podcompose.runtime.logs import unix_time
 
-from tests.conftest import docker, labelled, run_cli
-from tests.helpers import BUSYBOX, LOOP, wait_until
+from tests.helpers import BUSYBOX, LOOP, docker, labelled, run_cli, wait_until
 
 pytestmark = pytest.mark.docker
 

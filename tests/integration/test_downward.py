@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from tests.conftest import docker, exec_out, run_cli
-from tests.helpers import BUSYBOX, LOOP
+from tests.helpers import BUSYBOX, LOOP, docker, exec_out, remove_labelled, run_cli, wait_until
+from tests.manifests import api_object, container, documents, field_env, mount, pod, resource_env
 
 pytestmark = pytest.mark.docker
 
@@ -24,54 +24,34 @@ def env_of(pod: str, container: str = "app") -> dict[str, str]:
 
 
 def test_env_from_the_downward_api_and_resources(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: ConfigMap
-metadata: {{name: {pod_name}-cm}}
-data: {{colour: blue, size: L}}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: {pod_name}
-  labels: {{app: shop, tier: web}}
-  annotations: {{build: "two"}}
-spec:
-  terminationGracePeriodSeconds: 1
-  serviceAccountName: robot
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "echo ip=$(MY_POD_IP) > /tmp/ip; {LOOP}"]
-    resources: {{limits: {{cpu: 250m, memory: 64Mi}}, requests: {{cpu: 100m, memory: 32Mi}}}}
-    envFrom: [{{prefix: CM_, configMapRef: {{name: {pod_name}-cm}}}}]
-    env:
-    - {{name: MY_NAME, valueFrom: {{fieldRef: {{fieldPath: metadata.name}}}}}}
-    - {{name: MY_NAMESPACE, valueFrom: {{fieldRef: {{fieldPath: metadata.namespace}}}}}}
-    - {{name: MY_UID, valueFrom: {{fieldRef: {{fieldPath: metadata.uid}}}}}}
-    - {{name: MY_APP, valueFrom: {{fieldRef: {{fieldPath: "metadata.labels['app']"}}}}}}
-    - {{name: MY_BUILD, valueFrom: {{fieldRef: {{fieldPath: "metadata.annotations['build']"}}}}}}
-    - {{name: MY_POD_IP, valueFrom: {{fieldRef: {{fieldPath: status.podIP}}}}}}
-    - {{name: MY_POD_IPS, valueFrom: {{fieldRef: {{fieldPath: status.podIPs}}}}}}
-    - {{name: MY_HOST_IP, valueFrom: {{fieldRef: {{fieldPath: status.hostIP}}}}}}
-    - {{name: MY_NODE, valueFrom: {{fieldRef: {{fieldPath: spec.nodeName}}}}}}
-    - {{name: MY_SA, valueFrom: {{fieldRef: {{fieldPath: spec.serviceAccountName}}}}}}
-    - {{name: URL, value: "http://$(MY_POD_IP):80/"}}
-    - {{name: CPU_LIMIT_M, valueFrom: {{resourceFieldRef: {{resource: limits.cpu, divisor: 1m}}}}}}
-    - {{name: CPU_LIMIT, valueFrom: {{resourceFieldRef: {{resource: limits.cpu}}}}}}
-    - {{name: CPU_REQUEST, valueFrom: {{resourceFieldRef: {{resource: requests.cpu}}}}}}
-    - {{name: MEM_REQUEST_MI, valueFrom: {{resourceFieldRef: {{resource: requests.memory, divisor: 1Mi}}}}}}
-    - {{name: MEM_LIMIT, valueFrom: {{resourceFieldRef: {{containerName: app, resource: limits.memory}}}}}}
-    - {{name: MISSING, valueFrom: {{configMapKeyRef: {{name: {pod_name}-cm, key: nope, optional: true}}}}}}
-    - {{name: ABSENT_CM, valueFrom: {{configMapKeyRef: {{name: no-such-cm, key: k, optional: true}}}}}}
-  - name: bare
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    env:
-    - {{name: CPU_LIMIT, valueFrom: {{resourceFieldRef: {{resource: limits.cpu}}}}}}
-    - {{name: MEM_LIMIT, valueFrom: {{resourceFieldRef: {{resource: limits.memory}}}}}}
-    - {{name: MEM_REQUEST, valueFrom: {{resourceFieldRef: {{resource: requests.memory}}}}}}
-""")
+    path = manifest(documents(
+        api_object("ConfigMap", f"{pod_name}-cm", data={"colour": "blue", "size": "L"}),
+        pod(pod_name,
+            container("app", f"echo ip=$(MY_POD_IP) > /tmp/ip; {LOOP}",
+                      resources={"limits": {"cpu": "250m", "memory": "64Mi"},
+                                 "requests": {"cpu": "100m", "memory": "32Mi"}},
+                      envFrom=[{"prefix": "CM_", "configMapRef": {"name": f"{pod_name}-cm"}}],
+                      env=[field_env("MY_NAME", "metadata.name"), field_env("MY_NAMESPACE", "metadata.namespace"),
+                           field_env("MY_UID", "metadata.uid"), field_env("MY_APP", "metadata.labels['app']"),
+                           field_env("MY_BUILD", "metadata.annotations['build']"),
+                           field_env("MY_POD_IP", "status.podIP"), field_env("MY_POD_IPS", "status.podIPs"),
+                           field_env("MY_HOST_IP", "status.hostIP"), field_env("MY_NODE", "spec.nodeName"),
+                           field_env("MY_SA", "spec.serviceAccountName"),
+                           {"name": "URL", "value": "http://$(MY_POD_IP):80/"},
+                           resource_env("CPU_LIMIT_M", resource="limits.cpu", divisor="1m"),
+                           resource_env("CPU_LIMIT", resource="limits.cpu"),
+                           resource_env("CPU_REQUEST", resource="requests.cpu"),
+                           resource_env("MEM_REQUEST_MI", resource="requests.memory", divisor="1Mi"),
+                           resource_env("MEM_LIMIT", containerName="app", resource="limits.memory"),
+                           {"name": "MISSING", "valueFrom": {"configMapKeyRef": {
+                               "name": f"{pod_name}-cm", "key": "nope", "optional": True}}},
+                           {"name": "ABSENT_CM", "valueFrom": {"configMapKeyRef": {
+                               "name": "no-such-cm", "key": "k", "optional": True}}}]),
+            container("bare", env=[resource_env("CPU_LIMIT", resource="limits.cpu"),
+                                   resource_env("MEM_LIMIT", resource="limits.memory"),
+                                   resource_env("MEM_REQUEST", resource="requests.memory")]),
+            metadata={"labels": {"app": "shop", "tier": "web"}, "annotations": {"build": "two"}},
+            serviceAccountName="robot")))
     up(path)
     env = env_of(pod_name)
     pause = json.loads(docker("inspect", f"{pod_name}_POD"))[0]
@@ -95,67 +75,41 @@ spec:
     assert bare["MEM_REQUEST"] == "0"
     # the uid is the pod's, not the attempt's: a restarted container reads the same one
     docker("kill", f"{pod_name}_app")
-    from tests.helpers import wait_until
-
     wait_until(lambda: run_cli("exec", pod_name, "-c", "app", "--", "true").code == 0, timeout=30,
                what="the restarted container")
     assert env_of(pod_name)["MY_UID"] == env["MY_UID"]
 
 
 def test_downward_api_and_projected_volumes(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: ConfigMap
-metadata: {{name: {pod_name}-cm}}
-data: {{colour: blue, size: L}}
----
-apiVersion: v1
-kind: Secret
-metadata: {{name: {pod_name}-s}}
-stringData: {{password: hunter2-hunter2}}
----
-apiVersion: v1
-kind: Pod
-metadata:
-  name: {pod_name}
-  labels: {{zone: us-est-coast, cluster: test-cluster1}}
-  annotations: {{builder: john-doe, build: two}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    resources: {{limits: {{memory: 64Mi}}}}
-    volumeMounts:
-    - {{name: podinfo, mountPath: /etc/podinfo}}
-    - {{name: all, mountPath: /projected}}
-    - {{name: some, mountPath: /some}}
-    - {{name: none, mountPath: /none}}
-  volumes:
-  - name: podinfo
-    downwardAPI:
-      defaultMode: 0440
-      items:
-      - {{path: labels, fieldRef: {{fieldPath: metadata.labels}}}}
-      - {{path: annotations, fieldRef: {{fieldPath: metadata.annotations}}}}
-      - {{path: name, fieldRef: {{fieldPath: metadata.name}}, mode: 0400}}
-      - {{path: meta/uid, fieldRef: {{fieldPath: metadata.uid}}}}
-      - {{path: mem_limit, resourceFieldRef: {{containerName: app, resource: limits.memory, divisor: 1Mi}}}}
-      - {{path: cpu_limit, resourceFieldRef: {{containerName: app, resource: limits.cpu, divisor: 1m}}}}
-  - name: all
-    projected:
-      defaultMode: 0444
-      sources:
-      - configMap: {{name: {pod_name}-cm, items: [{{key: colour, path: my/colour, mode: 0600}}]}}
-      - secret: {{name: {pod_name}-s}}
-      - downwardAPI: {{items: [{{path: zone, fieldRef: {{fieldPath: "metadata.labels['zone']"}}}}]}}
-      - serviceAccountToken: {{path: token, audience: api}}
-  - name: some
-    configMap: {{name: {pod_name}-cm, defaultMode: 0600, items: [{{key: size, path: the-size}}]}}
-  - name: none
-    configMap: {{name: no-such-cm, optional: true}}
-""")
+    path = manifest(documents(
+        api_object("ConfigMap", f"{pod_name}-cm", data={"colour": "blue", "size": "L"}),
+        api_object("Secret", f"{pod_name}-s", stringData={"password": "hunter2-hunter2"}),
+        pod(pod_name,
+            container("app", resources={"limits": {"memory": "64Mi"}},
+                      volumeMounts=[mount("podinfo", "/etc/podinfo"), mount("all", "/projected"),
+                                    mount("some", "/some"), mount("none", "/none")]),
+            metadata={"labels": {"zone": "us-est-coast", "cluster": "test-cluster1"},
+                      "annotations": {"builder": "john-doe", "build": "two"}},
+            volumes=[
+                {"name": "podinfo", "downwardAPI": {"defaultMode": 0o440, "items": [
+                    {"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}},
+                    {"path": "annotations", "fieldRef": {"fieldPath": "metadata.annotations"}},
+                    {"path": "name", "fieldRef": {"fieldPath": "metadata.name"}, "mode": 0o400},
+                    {"path": "meta/uid", "fieldRef": {"fieldPath": "metadata.uid"}},
+                    {"path": "mem_limit",
+                     "resourceFieldRef": {"containerName": "app", "resource": "limits.memory", "divisor": "1Mi"}},
+                    {"path": "cpu_limit",
+                     "resourceFieldRef": {"containerName": "app", "resource": "limits.cpu", "divisor": "1m"}}]}},
+                {"name": "all", "projected": {"defaultMode": 0o444, "sources": [
+                    {"configMap": {"name": f"{pod_name}-cm",
+                                   "items": [{"key": "colour", "path": "my/colour", "mode": 0o600}]}},
+                    {"secret": {"name": f"{pod_name}-s"}},
+                    {"downwardAPI": {"items": [{"path": "zone",
+                                                "fieldRef": {"fieldPath": "metadata.labels['zone']"}}]}},
+                    {"serviceAccountToken": {"path": "token", "audience": "api"}}]}},
+                {"name": "some", "configMap": {"name": f"{pod_name}-cm", "defaultMode": 0o600,
+                                               "items": [{"key": "size", "path": "the-size"}]}},
+                {"name": "none", "configMap": {"name": "no-such-cm", "optional": True}}])))
     up(path)
     read = lambda *cmd: exec_out(pod_name, "app", *cmd)  # noqa: E731
     assert read("cat", "/etc/podinfo/labels") == 'cluster="test-cluster1"\nzone="us-est-coast"'
@@ -190,7 +144,7 @@ def test_claims_outlive_down_unless_volumes_and_ephemeral_goes_with_the_pod(pod_
     volume = f"default_PVC_{claim}"
     second = f"{pod_name}-b"
 
-    def pod(name: str, command: str) -> str:
+    def claim_pod(name: str, command: str) -> str:
         return f"""
 apiVersion: v1
 kind: Pod
@@ -210,7 +164,7 @@ spec:
         spec: {{accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 1Gi}}}}}}
 """
     try:
-        first = manifest(pod(pod_name, "echo kept > /data/f; echo gone > /scratch/f"), "a.yaml")
+        first = manifest(claim_pod(pod_name, "echo kept > /data/f; echo gone > /scratch/f"), "a.yaml")
         result = run_cli("up", "-d", "-f", first)
         assert result.code == 0, result.stderr
         assert f"claim {claim}" in result.stdout + result.stderr and "first use" in result.stdout + result.stderr
@@ -222,13 +176,11 @@ spec:
         assert run_cli("down", pod_name).code == 0
         assert docker("volume", "ls", "-q", "--filter", f"name={scratch}") == ""
         assert docker("volume", "ls", "-q", "--filter", f"name={volume}") == volume     # the claim outlives down
-        up(manifest(pod(second, "true"), "b.yaml"))
+        up(manifest(claim_pod(second, "true"), "b.yaml"))
         assert exec_out(second, "app", "cat", "/data/f") == "kept"
         assert run_cli("down", "--volumes", second).code == 0
         assert docker("volume", "ls", "-q", "--filter", f"name={volume}") == ""
     finally:
-        from tests.conftest import remove_labelled
-
         remove_labelled(second)
         subprocess.run(["docker", "volume", "rm", "-f", volume], capture_output=True)
 
@@ -251,26 +203,16 @@ kind: PersistentVolumeClaim
 metadata: {{name: {claim}}}
 spec: {{accessModes: [ReadWriteOnce], resources: {{requests: {{storage: 1Gi}}}}}}
 """, "objects.yaml")
-    pod = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    env: [{{name: COLOUR, valueFrom: {{configMapKeyRef: {{name: {cm}, key: colour}}}}}}]
-    volumeMounts: [{{name: s, mountPath: /s}}, {{name: d, mountPath: /d}}]
-  volumes:
-  - {{name: s, secret: {{secretName: {secret}}}}}
-  - {{name: d, persistentVolumeClaim: {{claimName: {claim}}}}}
-""", "pod.yaml")
+    pod_file = manifest(pod(
+        pod_name,
+        container("app", env=[{"name": "COLOUR", "valueFrom": {"configMapKeyRef": {"name": cm, "key": "colour"}}}],
+                  volumeMounts=[mount("s", "/s"), mount("d", "/d")]),
+        volumes=[{"name": "s", "secret": {"secretName": secret}},
+                 {"name": "d", "persistentVolumeClaim": {"claimName": claim}}]), "pod.yaml")
     volumes = [f"default_CM_{cm}", f"default_SECRET_{secret}", f"default_PVC_{claim}"]
     try:
         # offline, the pod alone refers to objects validate cannot see
-        offline = run_cli("validate", "-f", pod)
+        offline = run_cli("validate", "-f", pod_file)
         assert offline.code == 1 and f"ConfigMap '{cm}' is not defined" in offline.stdout + offline.stderr
         kept = run_cli("up", "-f", objects)
         assert kept.code == 0, kept.stderr
@@ -287,7 +229,7 @@ spec:
 
         assert stat.S_IMODE(os.stat(attrs["Mountpoint"]).st_mode) == 0o700
         assert stat.S_IMODE(os.stat(os.path.join(attrs["Mountpoint"], "object.json")).st_mode) == 0o600
-        up(pod)
+        up(pod_file)
         assert exec_out(pod_name, "app", "sh", "-c", "echo $COLOUR") == "blue"
         assert exec_out(pod_name, "app", "cat", "/s/password") == "hunter2-hunter2"
         exec_out(pod_name, "app", "sh", "-c", "echo saved > /d/f")
@@ -310,21 +252,9 @@ def test_create_configmap_and_secret_generic_as_kubectl_does(pod_name: str, mani
         assert made.code == 0, made.stderr
         made = run_cli("create", "secret", "generic", secret, "--from-literal", "password=hunter2-hunter2")
         assert made.code == 0, made.stderr
-        up(manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    envFrom: [{{secretRef: {{name: {secret}}}}}]
-    volumeMounts: [{{name: c, mountPath: /c}}]
-  volumes:
-  - {{name: c, configMap: {{name: {cm}}}}}
-"""))
+        up(manifest(pod(pod_name,
+                        container("app", envFrom=[{"secretRef": {"name": secret}}], volumeMounts=[mount("c", "/c")]),
+                        volumes=[{"name": "c", "configMap": {"name": cm}}])))
         assert exec_out(pod_name, "app", "cat", "/c/app.properties") == "mode=fast"
         assert exec_out(pod_name, "app", "cat", "/c/colour") == "blue"
         assert exec_out(pod_name, "app", "sh", "-c", "echo $password") == "hunter2-hunter2"

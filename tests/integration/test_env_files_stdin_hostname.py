@@ -1,15 +1,14 @@
 """env[*].valueFrom.fileKeyRef, stdinOnce and spec.hostnameOverride against the live daemon."""
 from __future__ import annotations
 
-import json
 import socket
 import time
 
 import docker
 import pytest
 
-from tests.conftest import exec_out, run_cli
-from tests.helpers import BUSYBOX, LOOP, wait_until
+from tests.helpers import BUSYBOX, LOOP, exec_out, run_cli, wait_until
+from tests.manifests import container, pod
 
 pytestmark = pytest.mark.docker
 
@@ -97,48 +96,26 @@ def _attach_and_send(container_id: str, data: bytes) -> None:
 
 @pytest.mark.parametrize("stdin_once", [True, False])
 def test_stdin_once_closes_stdin_when_the_first_attach_ends(pod_name: str, manifest, stdin_once: bool) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  restartPolicy: Never
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: cat
-    image: {BUSYBOX}
-    command: ["sh", "-c", "cat; echo cat-ended"]
-    stdin: true
-    stdinOnce: {json.dumps(stdin_once)}
-""")
+    path = manifest(pod(pod_name, container("cat", "cat; echo cat-ended", stdin=True, stdinOnce=stdin_once),
+                        restartPolicy="Never"))
     assert run_cli("up", "-d", "-f", path).code == 0
     client = docker.from_env()
-    container = client.containers.get(f"{pod_name}_cat")
-    assert container.attrs["Config"]["StdinOnce"] is stdin_once
-    _attach_and_send(container.id, b"hello from attach\n")
+    attached = client.containers.get(f"{pod_name}_cat")
+    assert attached.attrs["Config"]["StdinOnce"] is stdin_once
+    _attach_and_send(attached.id, b"hello from attach\n")
     if stdin_once:
-        wait_until(lambda: client.containers.get(container.id).status == "exited", 10, "cat to end")
-        logs = client.containers.get(container.id).logs().decode()
+        wait_until(lambda: client.containers.get(attached.id).status == "exited", 10, "cat to end")
+        logs = client.containers.get(attached.id).logs().decode()
         assert "hello from attach" in logs and "cat-ended" in logs
     else:
         time.sleep(2)    # stdin stays open for the next attach: cat still reads
-        assert client.containers.get(container.id).status == "running"
-        assert "hello from attach" in client.containers.get(container.id).logs().decode()
+        assert client.containers.get(attached.id).status == "running"
+        assert "hello from attach" in client.containers.get(attached.id).logs().decode()
 
 
 def test_hostname_override_names_the_pod(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  hostname: ignored
-  subdomain: sub
-  hostnameOverride: build-7.example.internal
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-""")
+    path = manifest(pod(pod_name, container("app"), hostname="ignored", subdomain="sub",
+                        hostnameOverride="build-7.example.internal"))
     result = run_cli("up", "-d", "-f", path)
     assert result.code == 0, result.stderr
     assert exec_out(pod_name, "app", "hostname") == "build-7.example.internal"

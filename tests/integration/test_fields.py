@@ -9,10 +9,14 @@ from typing import Iterator
 
 import pytest
 
-from tests.conftest import docker, exec_out, labelled, remove_labelled, run_cli
-from tests.helpers import BUSYBOX, LOOP, free_port, http_get, wait_until
+from tests.helpers import (
+    BUSYBOX, LOOP, docker, exec_out, free_port, http_get, labelled, remove_labelled, run_cli, wait_until,
+)
+from tests.manifests import api_object, container, documents, empty_dir, mount, pod
 
 pytestmark = pytest.mark.docker
+
+POD_NAME_ENV = [{"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}]
 
 
 def up(path: str, *flags: str) -> None:
@@ -22,44 +26,24 @@ def up(path: str, *flags: str) -> None:
 
 
 def test_memory_empty_dir_is_one_tmpfs_shared_by_the_containers(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - {{name: writer, image: {BUSYBOX}, command: ["sh", "-c", "echo in-memory > /cache/f; {LOOP}"],
-      volumeMounts: [{{name: cache, mountPath: /cache}}]}}
-  - {{name: reader, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"],
-      volumeMounts: [{{name: cache, mountPath: /cache}}]}}
-  volumes:
-  - {{name: cache, emptyDir: {{medium: Memory, sizeLimit: 8Mi}}}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("writer", f"echo in-memory > /cache/f; {LOOP}", volumeMounts=[mount("cache", "/cache")]),
+        container("reader", volumeMounts=[mount("cache", "/cache")]),
+        volumes=[empty_dir("cache", medium="Memory", sizeLimit="8Mi")]))
     up(path)
     assert exec_out(pod_name, "reader", "cat", "/cache/f") == "in-memory"
-    mount = exec_out(pod_name, "reader", "sh", "-c", "grep ' /cache ' /proc/mounts")
-    assert mount.split()[2] == "tmpfs" and "size=8192k" in mount
+    cache = exec_out(pod_name, "reader", "sh", "-c", "grep ' /cache ' /proc/mounts")
+    assert cache.split()[2] == "tmpfs" and "size=8192k" in cache
 
 
 def test_limits_security_context_and_udp_ports_reach_docker(pod_name: str, manifest) -> None:
     port = free_port()
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    resources: {{limits: {{cpu: 250m, memory: 32Mi}}, requests: {{cpu: 100m}}}}
-    securityContext:
-      readOnlyRootFilesystem: true
-      capabilities: {{drop: [ALL], add: [NET_BIND_SERVICE]}}
-    ports: [{{containerPort: 53, hostPort: {port}, protocol: UDP, hostIP: 127.0.0.1}}]
-""")
+    path = manifest(pod(pod_name, container(
+        "app", resources={"limits": {"cpu": "250m", "memory": "32Mi"}, "requests": {"cpu": "100m"}},
+        securityContext={"readOnlyRootFilesystem": True,
+                         "capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]}},
+        ports=[{"containerPort": 53, "hostPort": port, "protocol": "UDP", "hostIP": "127.0.0.1"}])))
     up(path)
     host = json.loads(docker("inspect", f"{pod_name}_app"))[0]["HostConfig"]
     # the kubelet's CFS values: quota/period from the limit, shares from the request (MilliCPUToShares)
@@ -113,23 +97,15 @@ spec:
                    timeout=10, what="the Job's pod to succeed")
         assert run_cli("logs", f"{name}-job").stdout.strip() == "job-done"
         assert run_cli("down", "-f", path).code == 0
-        for pod in (f"{name}-0", f"{name}-1", f"{name}-job"):
-            assert labelled(pod) == ([], [])
+        for made in (f"{name}-0", f"{name}-1", f"{name}-job"):
+            assert labelled(made) == ([], [])
     finally:
-        for pod in (f"{name}-0", f"{name}-1", f"{name}-job"):
-            run_cli("down", pod, "--timeout", "0")
+        for made in (f"{name}-0", f"{name}-1", f"{name}-job"):
+            run_cli("down", made, "--timeout", "0")
 
 
 def test_logs_since_and_timestamps(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "echo early; sleep 4; echo late; {LOOP}"]}}
-""")
+    path = manifest(pod(pod_name, container("app", f"echo early; sleep 4; echo late; {LOOP}")))
     up(path)
     wait_until(lambda: "late" in run_cli("logs", pod_name).stdout, timeout=15, what="the line 'late'")
     # `late` came under a second ago, `early` four seconds before it; --since counts whole seconds
@@ -165,15 +141,7 @@ def test_offline_latest_image_falls_back_to_the_local_copy_and_says_so(pod_name:
     local = f"podcompose.test/offline-{pod_name}"          # untagged: imagePullPolicy defaults to Always
     docker("tag", BUSYBOX, f"{local}:latest")
     try:
-        path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - {{name: app, image: {local}, command: ["sh", "-c", "{LOOP}"]}}
-""")
+        path = manifest(pod(pod_name, container("app", image=local)))
         result = run_cli("up", "-d", "-f", path)
         assert result.code == 0, result.stderr
         assert f"could not pull {local}; using the local image" in result.stderr
@@ -207,15 +175,7 @@ def no_local_pause_image(pod_name: str) -> Iterator[str]:
 def test_without_the_registry_a_pause_image_is_built_from_the_hosts_catatonit(
         pod_name: str, manifest, no_local_pause_image: str) -> None:
     LOCAL_PAUSE_IMAGE = no_local_pause_image
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-""")
+    path = manifest(pod(pod_name, container("app")))
     default = {"PODCOMPOSE_PAUSE_IMAGE": ""}   # registry.k8s.io/pause:3.10, which cannot be pulled here
     result = run_cli("up", "-d", "-f", path, env=default)
     assert result.code == 0, result.stderr
@@ -231,19 +191,10 @@ spec:
 
 def test_host_network_pod_listens_on_the_hosts_loopback_with_the_hosts_hostname(pod_name: str, manifest) -> None:
     port = free_port()
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  hostNetwork: true
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: web
-    image: {BUSYBOX}
-    command: ["sh", "-c", "trap 'exit 0' TERM; mkdir -p /www; echo on-the-host > /www/index.html; httpd -f -p 127.0.0.1:{port} -h /www & wait"]
-    ports: [{{containerPort: {port}}}]
-""")
+    path = manifest(pod(pod_name, container(
+        "web", "trap 'exit 0' TERM; mkdir -p /www; echo on-the-host > /www/index.html; "
+               f"httpd -f -p 127.0.0.1:{port} -h /www & wait",
+        ports=[{"containerPort": port}]), hostNetwork=True))
     up(path)
     # nothing is published: the server binds the host's own loopback
     assert http_get(f"http://127.0.0.1:{port}/") == "on-the-host"
@@ -252,27 +203,12 @@ spec:
 
 
 def test_sub_path_expr_expands_the_pods_variables(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: writer
-    image: {BUSYBOX}
-    command: ["sh", "-c", "echo written-by-writer > /logs/file; {LOOP}"]
-    env:
-    - name: POD_NAME
-      valueFrom: {{fieldRef: {{fieldPath: metadata.name}}}}
-    volumeMounts: [{{name: shared, mountPath: /logs, subPathExpr: $(POD_NAME)}}]
-  - name: reader
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    volumeMounts: [{{name: shared, mountPath: /shared}}]
-  volumes:
-  - {{name: shared, emptyDir: {{}}}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("writer", f"echo written-by-writer > /logs/file; {LOOP}", env=POD_NAME_ENV,
+                  volumeMounts=[mount("shared", "/logs", subPathExpr="$(POD_NAME)")]),
+        container("reader", volumeMounts=[mount("shared", "/shared")]),
+        volumes=[empty_dir("shared")]))
     up(path)
     found = wait_until(lambda: exec_out(pod_name, "reader", "find", "/shared", "-type", "f"),
                        what="the writer's file in the shared volume")
@@ -282,27 +218,12 @@ spec:
 
 def test_sub_path_is_taken_literally(pod_name: str, manifest) -> None:
     # as in Kubernetes, only subPathExpr expands $(VAR): a subPath names the directory as written
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: writer
-    image: {BUSYBOX}
-    command: ["sh", "-c", "echo literal > /logs/file; {LOOP}"]
-    env:
-    - name: POD_NAME
-      valueFrom: {{fieldRef: {{fieldPath: metadata.name}}}}
-    volumeMounts: [{{name: shared, mountPath: /logs, subPath: "$(POD_NAME)"}}]
-  - name: reader
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    volumeMounts: [{{name: shared, mountPath: /shared}}]
-  volumes:
-  - {{name: shared, emptyDir: {{}}}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("writer", f"echo literal > /logs/file; {LOOP}", env=POD_NAME_ENV,
+                  volumeMounts=[mount("shared", "/logs", subPath="$(POD_NAME)")]),
+        container("reader", volumeMounts=[mount("shared", "/shared")]),
+        volumes=[empty_dir("shared")]))
     up(path)
     found = wait_until(lambda: exec_out(pod_name, "reader", "find", "/shared", "-type", "f"),
                        what="the writer's file in the shared volume")
@@ -328,21 +249,7 @@ def test_privileged_container_may_do_what_an_unprivileged_one_may_not(pod_name: 
     if probe.returncode != 0:
         pytest.skip("this Docker daemon cannot start any privileged container (`docker run --privileged` "
                     f"fails: {probe.stderr.strip().splitlines()[0] if probe.stderr.strip() else probe.returncode})")
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: admin
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    securityContext: {{privileged: true}}
-  - name: plain
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-""")
+    path = manifest(pod(pod_name, container("admin", securityContext={"privileged": True}), container("plain")))
     up(path)
     last_cap = int(exec_out(pod_name, "admin", "cat", "/proc/sys/kernel/cap_last_cap"))
     every_capability = (1 << (last_cap + 1)) - 1
@@ -355,21 +262,8 @@ spec:
 def test_an_added_capability_grants_what_it_names_and_no_more(pod_name: str, manifest) -> None:
     # runs where privileged containers cannot (a daemon whose own bounding set lacks a capability)
     cap_net_admin = 1 << 12
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: admin
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    securityContext: {{capabilities: {{add: [NET_ADMIN]}}}}
-  - name: plain
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-""")
+    path = manifest(pod(pod_name, container("admin", securityContext={"capabilities": {"add": ["NET_ADMIN"]}}),
+                        container("plain")))
     up(path)
     assert effective_capabilities(pod_name, "admin") & cap_net_admin
     assert not effective_capabilities(pod_name, "plain") & cap_net_admin
@@ -381,35 +275,16 @@ spec:
 
 
 def test_secret_env_from_and_a_read_only_secret_volume(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Secret
-metadata: {{name: {pod_name}-creds}}
-type: Opaque
-data:
-  DB_USER: YWRtaW4=              # admin
-  DB_PASSWORD: czNjcjN0IHcwcmQ=  # "s3cr3t w0rd"
-stringData:
-  API_TOKEN: tok-123
----
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    envFrom:
-    - secretRef: {{name: {pod_name}-creds}}
-    - prefix: X_
-      secretRef: {{name: {pod_name}-creds}}
-    volumeMounts: [{{name: creds, mountPath: /etc/creds}}]
-  volumes:
-  - name: creds
-    secret: {{secretName: {pod_name}-creds}}
-""")
+    path = manifest(documents(
+        api_object("Secret", f"{pod_name}-creds", type="Opaque",
+                   data={"DB_USER": "YWRtaW4=",                     # admin
+                         "DB_PASSWORD": "czNjcjN0IHcwcmQ="},        # "s3cr3t w0rd"
+                   stringData={"API_TOKEN": "tok-123"}),
+        pod(pod_name,
+            container("app", envFrom=[{"secretRef": {"name": f"{pod_name}-creds"}},
+                                      {"prefix": "X_", "secretRef": {"name": f"{pod_name}-creds"}}],
+                      volumeMounts=[mount("creds", "/etc/creds")]),
+            volumes=[{"name": "creds", "secret": {"secretName": f"{pod_name}-creds"}}])))
     up(path)
     env = dict(line.split("=", 1) for line in exec_out(pod_name, "app", "env").splitlines() if "=" in line)
     assert (env.get("DB_USER"), env.get("DB_PASSWORD"), env.get("API_TOKEN")) == ("admin", "s3cr3t w0rd", "tok-123")

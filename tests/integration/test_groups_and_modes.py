@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import exec_out, run_cli
-from tests.helpers import BUSYBOX, LOOP
+from tests.helpers import BUSYBOX, exec_out, run_cli
+from tests.manifests import container, empty_dir, mount, pod
 
 pytestmark = pytest.mark.docker
 
@@ -30,16 +30,9 @@ def up(path: str) -> None:
 
 def test_strict_gives_no_group_of_the_images_and_the_primary_gid_of_its_passwd(pod_name: str, manifest,
                                                                                  agnhost: str) -> None:
-    up(manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  securityContext: {{runAsUser: 1000, supplementalGroups: [4000], supplementalGroupsPolicy: Strict}}
-  containers:
-  - {{name: app, image: {agnhost}, command: ["sh", "-c", "{LOOP}"]}}
-"""))
+    up(manifest(pod(pod_name, container("app", image=agnhost),
+                        securityContext={"runAsUser": 1000, "supplementalGroups": [4000],
+                                         "supplementalGroupsPolicy": "Strict"})))
     # Docker's own merge (--user 1000) would add 50000 from the image's /etc/group
     assert exec_out(pod_name, "app", "id", "-u") == "1000"
     assert exec_out(pod_name, "app", "id", "-g") == "1000"
@@ -47,17 +40,9 @@ spec:
 
 
 def test_merge_adds_the_images_groups_with_and_without_run_as_group(pod_name: str, manifest, agnhost: str) -> None:
-    up(manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  securityContext: {{runAsUser: 1000, supplementalGroups: [4000], fsGroup: 2000}}
-  containers:
-  - {{name: image-gid, image: {agnhost}, command: ["sh", "-c", "{LOOP}"]}}
-  - {{name: own-gid, image: {agnhost}, command: ["sh", "-c", "{LOOP}"], securityContext: {{runAsGroup: 3000}}}}
-"""))
+    up(manifest(pod(pod_name, container("image-gid", image=agnhost),
+                        container("own-gid", image=agnhost, securityContext={"runAsGroup": 3000}),
+                        securityContext={"runAsUser": 1000, "supplementalGroups": [4000], "fsGroup": 2000})))
     # no runAsGroup: the primary gid is the one the image's /etc/passwd gives uid 1000
     assert exec_out(pod_name, "image-gid", "id", "-g") == "1000"
     assert sorted(exec_out(pod_name, "image-gid", "id", "-G").split()) == ["1000", "2000", "4000", "50000"]
@@ -67,29 +52,13 @@ spec:
 
 
 def test_an_empty_dirs_mode_is_what_the_container_sees(pod_name: str, manifest) -> None:
-    up(manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    volumeMounts:
-    - {{name: disk-750, mountPath: /disk-750}}
-    - {{name: disk-1777, mountPath: /disk-1777}}
-    - {{name: memory-700, mountPath: /memory-700}}
-    - {{name: memory-1770, mountPath: /memory-1770}}
-    - {{name: default, mountPath: /default}}
-  volumes:
-  - {{name: disk-750, emptyDir: {{mode: 0750}}}}
-  - {{name: disk-1777, emptyDir: {{mode: 01777}}}}
-  - {{name: memory-700, emptyDir: {{medium: Memory, mode: 0700}}}}
-  - {{name: memory-1770, emptyDir: {{medium: Memory, mode: 01770}}}}
-  - {{name: default, emptyDir: {{}}}}
-"""))
+    up(manifest(pod(
+        pod_name,
+        container("app", volumeMounts=[mount(name, "/" + name) for name in
+                                       ("disk-750", "disk-1777", "memory-700", "memory-1770", "default")]),
+        volumes=[empty_dir("disk-750", mode=0o750), empty_dir("disk-1777", mode=0o1777),
+                 empty_dir("memory-700", medium="Memory", mode=0o700),
+                 empty_dir("memory-1770", medium="Memory", mode=0o1770), empty_dir("default")])))
     shown = exec_out(pod_name, "app", "stat", "-c", "%n %a", "/disk-750", "/disk-1777", "/memory-700",
                      "/memory-1770", "/default")
     assert shown.splitlines() == ["/disk-750 750", "/disk-1777 1777", "/memory-700 700", "/memory-1770 1770",
@@ -97,22 +66,11 @@ spec:
 
 
 def test_fs_group_adds_its_bits_over_an_empty_dirs_mode(pod_name: str, manifest) -> None:
-    up(manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  securityContext: {{fsGroup: 2000}}
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    volumeMounts: [{{name: disk, mountPath: /disk}}, {{name: memory, mountPath: /memory}}]
-  volumes:
-  - {{name: disk, emptyDir: {{mode: 0700}}}}
-  - {{name: memory, emptyDir: {{medium: Memory, mode: 01700}}}}
-"""))
+    up(manifest(pod(
+        pod_name,
+        container("app", volumeMounts=[mount("disk", "/disk"), mount("memory", "/memory")]),
+        securityContext={"fsGroup": 2000},
+        volumes=[empty_dir("disk", mode=0o700), empty_dir("memory", medium="Memory", mode=0o1700)])))
     shown = exec_out(pod_name, "app", "stat", "-c", "%n %a %g", "/disk", "/memory")
     assert shown.splitlines() == ["/disk 2770 2000", "/memory 3770 2000"]
 

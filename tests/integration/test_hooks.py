@@ -12,8 +12,7 @@ from podcompose.probe import ProbeResult
 from podcompose.probes_model import ExecAction, HTTPGetAction, SleepAction, TCPSocketAction
 from podcompose.runtime.hooks import run_hook
 from podcompose.runtime.netns import probe_in_netns
-from tests.conftest import docker, exec_out, run_cli
-from tests.helpers import BUSYBOX, free_port, wait_until
+from tests.helpers import BUSYBOX, docker, exec_out, free_port, run_cli, wait_until
 
 pytestmark = pytest.mark.docker
 

@@ -11,8 +11,8 @@ import subprocess
 
 import pytest
 
-from tests.conftest import docker, exec_out, labelled, run_cli
-from tests.helpers import BUSYBOX, LOOP, wait_until
+from tests.helpers import docker, exec_out, labelled, run_cli, wait_until
+from tests.manifests import api_object, container, documents, empty_dir, mount, pod
 
 pytestmark = pytest.mark.docker
 
@@ -28,32 +28,14 @@ def inspect(pod: str, container: str) -> dict:
 
 def test_pod_security_context_merges_and_fs_group_owns_the_volumes(pod_name: str, manifest) -> None:
     # the documentation's security-context.yaml, plus a configMap volume and a container that overrides the user
-    path = manifest(f"""
-apiVersion: v1
-kind: ConfigMap
-metadata: {{name: {pod_name}-cm}}
-data: {{greeting: hello}}
----
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  securityContext: {{runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000, supplementalGroups: [4000]}}
-  volumes:
-  - {{name: sec-ctx-vol, emptyDir: {{}}}}
-  - {{name: conf, configMap: {{name: {pod_name}-cm}}}}
-  containers:
-  - name: sec-ctx-demo
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    volumeMounts: [{{name: sec-ctx-vol, mountPath: /data/demo}}, {{name: conf, mountPath: /conf}}]
-    securityContext: {{allowPrivilegeEscalation: false}}
-  - name: other
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    securityContext: {{runAsUser: 2000}}
-""")
+    path = manifest(documents(
+        api_object("ConfigMap", f"{pod_name}-cm", data={"greeting": "hello"}),
+        pod(pod_name,
+            container("sec-ctx-demo", volumeMounts=[mount("sec-ctx-vol", "/data/demo"), mount("conf", "/conf")],
+                      securityContext={"allowPrivilegeEscalation": False}),
+            container("other", securityContext={"runAsUser": 2000}),
+            securityContext={"runAsUser": 1000, "runAsGroup": 3000, "fsGroup": 2000, "supplementalGroups": [4000]},
+            volumes=[empty_dir("sec-ctx-vol"), {"name": "conf", "configMap": {"name": f"{pod_name}-cm"}}])))
     up(path)
     assert exec_out(pod_name, "sec-ctx-demo", "id") == "uid=1000 gid=3000 groups=2000,3000,4000"
     assert exec_out(pod_name, "other", "id") == "uid=2000 gid=3000 groups=2000,3000,4000"
@@ -69,55 +51,25 @@ spec:
 
 
 def test_run_as_non_root_refuses_a_root_image_before_start(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  securityContext: {{runAsNonRoot: true}}
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-""")
+    path = manifest(pod(pod_name, container("app"), securityContext={"runAsNonRoot": True}))
     result = run_cli("up", "-d", "-f", path)
     assert result.code != 0
     assert "runAsNonRoot" in result.stderr and "root" in result.stderr, result.stderr
     names = docker("ps", "-a", "--filter", f"label=io.podcompose.pod={pod_name}", "--format", "{{.Names}}").split()
     assert f"{pod_name}_app" not in names       # never created, as the kubelet refuses it
     run_cli("down", pod_name)
-    ok = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  securityContext: {{runAsNonRoot: true, runAsUser: 1234}}
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-""", name="ok.yaml")
+    ok = manifest(pod(pod_name, container("app"), securityContext={"runAsNonRoot": True, "runAsUser": 1234}),
+                  name="ok.yaml")
     up(ok)
     assert exec_out(pod_name, "app", "id", "-u") == "1234"
 
 
 def test_cpu_shares_quota_and_qos_class_follow_the_kubelet(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    resources:
-      limits: {{memory: 200Mi, cpu: 700m}}
-      requests: {{memory: 200Mi, cpu: 700m}}
-  - name: small
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    resources: {{requests: {{cpu: 1m}}, limits: {{cpu: 700m, memory: 200Mi}}}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("app", resources={"limits": {"memory": "200Mi", "cpu": "700m"},
+                                    "requests": {"memory": "200Mi", "cpu": "700m"}}),
+        container("small", resources={"requests": {"cpu": "1m"}, "limits": {"cpu": "700m", "memory": "200Mi"}})))
     up(path)
     host = inspect(pod_name, "app")["HostConfig"]
     assert (host["CpuShares"], host["CpuQuota"], host["CpuPeriod"], host["Memory"]) == (716, 70000, 100000, 209715200)
@@ -132,38 +84,16 @@ spec:
 
 
 def test_guaranteed_and_best_effort_qos_in_describe(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    resources: {{limits: {{memory: 64Mi, cpu: 250m}}}}
-""")
+    path = manifest(pod(pod_name, container("app", resources={"limits": {"memory": "64Mi", "cpu": "250m"}})))
     up(path)
     assert json.loads(run_cli("describe", pod_name, "-o", "json").stdout)["qosClass"] == "Guaranteed"
     assert inspect(pod_name, "app")["HostConfig"]["CpuShares"] == 256   # the request defaults to the limit
 
 
 def test_host_aliases_and_subdomain_make_the_kubelets_hosts_file(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  hostname: box
-  subdomain: sub
-  hostAliases:
-  - {{ip: "127.0.0.1", hostnames: [foo.local, bar.local]}}
-  - {{ip: "10.1.2.3", hostnames: [foo.remote, bar.remote]}}
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-""")
+    path = manifest(pod(pod_name, container("app"), hostname="box", subdomain="sub",
+                        hostAliases=[{"ip": "127.0.0.1", "hostnames": ["foo.local", "bar.local"]},
+                                     {"ip": "10.1.2.3", "hostnames": ["foo.remote", "bar.remote"]}]))
     up(path)
     hosts = exec_out(pod_name, "app", "cat", "/etc/hosts")
     ip = inspect(pod_name, "POD")["NetworkSettings"]["IPAddress"]
@@ -175,55 +105,23 @@ spec:
 
 
 def test_set_hostname_as_fqdn(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  hostname: box
-  subdomain: sub
-  setHostnameAsFQDN: true
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-""")
+    path = manifest(pod(pod_name, container("app"), hostname="box", subdomain="sub", setHostnameAsFQDN=True))
     up(path)
     assert exec_out(pod_name, "app", "hostname") == "box.sub.default.svc.cluster.local"
 
 
 def test_dns_policy_none_and_default_with_dns_config(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  dnsPolicy: "None"
-  dnsConfig:
-    nameservers: ["192.0.2.1"]
-    searches: [ns1.svc.cluster-domain.example, my.dns.search.suffix]
-    options: [{{name: ndots, value: "2"}}, {{name: edns0}}]
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-""")
+    path = manifest(pod(pod_name, container("app"), dnsPolicy="None", dnsConfig={
+        "nameservers": ["192.0.2.1"], "searches": ["ns1.svc.cluster-domain.example", "my.dns.search.suffix"],
+        "options": [{"name": "ndots", "value": "2"}, {"name": "edns0"}]}))
     up(path)
     resolv = exec_out(pod_name, "app", "cat", "/etc/resolv.conf")
     assert resolv.splitlines() == ["search ns1.svc.cluster-domain.example my.dns.search.suffix",
                                    "nameserver 192.0.2.1", "options ndots:2 edns0"]
     run_cli("down", pod_name)
-    default = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  dnsPolicy: Default
-  dnsConfig:
-    nameservers: ["192.0.2.7"]
-    options: [{{name: ndots, value: "3"}}]
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-""", name="default.yaml")
+    default = manifest(pod(pod_name, container("app"), dnsPolicy="Default",
+                           dnsConfig={"nameservers": ["192.0.2.7"], "options": [{"name": "ndots", "value": "3"}]}),
+                       name="default.yaml")
     up(default)
     lines = exec_out(pod_name, "app", "cat", "/etc/resolv.conf").splitlines()
     servers = [line.split()[1] for line in lines if line.startswith("nameserver ")]
@@ -232,32 +130,14 @@ spec:
 
 
 def test_host_ipc_host_pid_and_sysctls(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  hostIPC: true
-  hostPID: true
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-""")
+    path = manifest(pod(pod_name, container("app"), hostIPC=True, hostPID=True))
     up(path)
     assert exec_out(pod_name, "app", "readlink", "/proc/self/ns/ipc") == os.readlink("/proc/self/ns/ipc")
     assert exec_out(pod_name, "app", "readlink", "/proc/self/ns/pid") == os.readlink("/proc/self/ns/pid")
     run_cli("down", pod_name)
-    sysctl = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  securityContext:
-    sysctls: [{{name: net.ipv4.ip_unprivileged_port_start, value: "100"}}, {{name: kernel.shm_rmid_forced, value: "1"}}]
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-""", name="sysctl.yaml")
+    sysctls = [{"name": "net.ipv4.ip_unprivileged_port_start", "value": "100"},
+               {"name": "kernel.shm_rmid_forced", "value": "1"}]
+    sysctl = manifest(pod(pod_name, container("app"), securityContext={"sysctls": sysctls}), name="sysctl.yaml")
     up(sysctl)
     assert exec_out(pod_name, "app", "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start") == "100"
     assert exec_out(pod_name, "app", "cat", "/proc/sys/kernel/shm_rmid_forced") == "1"
@@ -271,24 +151,13 @@ def test_seccomp_profiles(pod_name: str, manifest, tmp_path) -> None:
     (root / "profiles" / "no-mkdir.json").write_text(json.dumps({
         "defaultAction": "SCMP_ACT_ALLOW",
         "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}))
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  securityContext: {{seccompProfile: {{type: Unconfined}}}}
-  containers:
-  - {{name: open, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-  - name: default
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    securityContext: {{seccompProfile: {{type: RuntimeDefault}}}}
-  - name: local
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    securityContext: {{seccompProfile: {{type: Localhost, localhostProfile: profiles/no-mkdir.json}}}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("open"),
+        container("default", securityContext={"seccompProfile": {"type": "RuntimeDefault"}}),
+        container("local", securityContext={"seccompProfile": {"type": "Localhost",
+                                                               "localhostProfile": "profiles/no-mkdir.json"}}),
+        securityContext={"seccompProfile": {"type": "Unconfined"}}))
     up(path, env={"PODCOMPOSE_SECCOMP_ROOT": str(root)})
 
     def mode(container: str) -> str:
@@ -308,23 +177,11 @@ def test_mount_propagation_on_host_path(pod_name: str, manifest, tmp_path) -> No
     subprocess.run(["mount", "--bind", str(source), str(source)], check=True)
     try:
         subprocess.run(["mount", "--make-shared", str(source)], check=True)
-        path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  volumes: [{{name: h, hostPath: {{path: {source}, type: Directory}}}}]
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    volumeMounts: [{{name: h, mountPath: /h, mountPropagation: HostToContainer}}]
-  - name: plain
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    volumeMounts: [{{name: h, mountPath: /h}}]
-""")
+        path = manifest(pod(
+            pod_name,
+            container("app", volumeMounts=[mount("h", "/h", mountPropagation="HostToContainer")]),
+            container("plain", volumeMounts=[mount("h", "/h")]),
+            volumes=[{"name": "h", "hostPath": {"path": str(source), "type": "Directory"}}]))
         up(path)
         mounts = inspect(pod_name, "app")["Mounts"]
         assert [m["Propagation"] for m in mounts if m["Destination"] == "/h"] == ["rslave"]
@@ -343,17 +200,10 @@ spec:
 
 
 def test_recursive_read_only_enabled_is_refused_clearly(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  volumes: [{{name: v, emptyDir: {{}}}}]
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    volumeMounts: [{{name: v, mountPath: /v, readOnly: true, recursiveReadOnly: Enabled}}]
-""")
+    path = manifest(pod(pod_name,
+                        container("app", None,
+                                  volumeMounts=[mount("v", "/v", readOnly=True, recursiveReadOnly="Enabled")]),
+                        grace=None, volumes=[empty_dir("v")]))
     assert run_cli("validate", "-f", path).code == 0          # a valid manifest: what this engine lacks is refused
     result = run_cli("up", "-d", "-f", path)
     assert result.code == 1 and "volumeMounts[0].recursiveReadOnly Enabled needs a recursively read-only mount" \
@@ -362,26 +212,15 @@ spec:
 
 
 def test_termination_messages_from_the_file_or_the_log(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  restartPolicy: Never
-  containers:
-  - {{name: file, image: {BUSYBOX}, command: ["sh", "-c", "echo Sleep expired > /dev/termination-log"]}}
-  - name: custom
-    image: {BUSYBOX}
-    command: ["sh", "-c", "echo custom path > /tmp/my-log"]
-    securityContext: {{runAsUser: 1000}}
-    terminationMessagePath: /tmp/my-log
-  - name: logs
-    image: {BUSYBOX}
-    command: ["sh", "-c", "echo first line; echo it went wrong; exit 3"]
-    terminationMessagePolicy: FallbackToLogsOnError
-  - {{name: quiet, image: {BUSYBOX}, command: ["sh", "-c", "echo only a log; exit 3"]}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("file", "echo Sleep expired > /dev/termination-log"),
+        container("custom", "echo custom path > /tmp/my-log", securityContext={"runAsUser": 1000},
+                  terminationMessagePath="/tmp/my-log"),
+        container("logs", "echo first line; echo it went wrong; exit 3",
+                  terminationMessagePolicy="FallbackToLogsOnError"),
+        container("quiet", "echo only a log; exit 3"),
+        restartPolicy="Never"))
     run_cli("up", "-d", "-f", path)       # exit 1: containers failed right after they started (kept)
 
     def messages() -> dict:
@@ -396,14 +235,7 @@ spec:
 
 
 def test_a_pod_requesting_more_than_the_host_is_refused_before_anything_is_made(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  containers:
-  - {{name: app, image: {BUSYBOX}, resources: {{requests: {{memory: 1000Gi}}}}}}
-""")
+    path = manifest(pod(pod_name, container("app", None, resources={"requests": {"memory": "1000Gi"}}), grace=None))
     result = run_cli("up", "-d", "-f", path)
     assert result.code == 1 and "OutOfmemory" in result.stderr, result.stderr
     assert docker("ps", "-a", "-q", "--filter", f"label=io.podcompose.pod={pod_name}") == ""

@@ -9,8 +9,8 @@ import pytest
 from podcompose.probe import ProbeResult
 from podcompose.probes_model import HTTPGetAction, TCPSocketAction
 from podcompose.runtime.netns import probe_in_netns
-from tests.conftest import docker, run_cli
-from tests.helpers import BUSYBOX, free_port
+from tests.helpers import docker, free_port, run_cli
+from tests.manifests import container, pod
 
 pytestmark = pytest.mark.docker
 
@@ -24,20 +24,8 @@ def pod_pid(pod_name: str, manifest) -> tuple[int, int, int]:
     """(pid of the pod's pause process, the port its app serves on inside the pod, a port
     where a server accepts connections and never answers)."""
     port, silent = free_port(), free_port()
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: web
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{SERVER.format(port=port)}"]
-  - name: silent
-    image: {BUSYBOX}
-    command: ["nc", "-ll", "-p", "{silent}", "-e", "sleep", "30"]
-""")
+    path = manifest(pod(pod_name, container("web", SERVER.format(port=port)),
+                        container("silent", ["nc", "-ll", "-p", str(silent), "-e", "sleep", "30"])))
     result = run_cli("up", "-d", "-f", path)
     assert result.code == 0, result.stderr
     pid = int(docker("inspect", "-f", "{{.State.Pid}}", f"{pod_name}_POD"))

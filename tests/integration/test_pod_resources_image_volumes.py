@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from podcompose.runtime import cgroups, subpath
-from tests.conftest import docker, labelled, run_cli
-from tests.helpers import BUSYBOX, LOOP
+from tests.helpers import BUSYBOX, docker, labelled, run_cli
+from tests.manifests import container, mount, pod, resource_env
 
 pytestmark = pytest.mark.docker
 
@@ -26,24 +26,11 @@ def exec_run(pod: str, *command: str):
 
 @pytest.mark.skipif(cgroups.is_v2(), reason="the pod cgroup's files are read here as cgroup v1 names them")
 def test_pod_limits_bound_a_container_without_its_own(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  resources:
-    limits: {{memory: 64Mi, cpu: 500m, pids: 256}}
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    env:
-    - name: MEMORY_LIMIT_MI
-      valueFrom: {{resourceFieldRef: {{resource: limits.memory, divisor: 1Mi}}}}
-    - name: CPU_LIMIT_MILLI
-      valueFrom: {{resourceFieldRef: {{resource: limits.cpu, divisor: 1m}}}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("app", env=[resource_env("MEMORY_LIMIT_MI", resource="limits.memory", divisor="1Mi"),
+                              resource_env("CPU_LIMIT_MILLI", resource="limits.cpu", divisor="1m")]),
+        resources={"limits": {"memory": "64Mi", "cpu": "500m", "pids": 256}}))
     cgroup = f"podcompose/default_{pod_name}"
     try:
         up(path)
@@ -68,23 +55,10 @@ spec:
 
 
 def test_image_volume_shows_the_image_read_only_and_noexec(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    volumeMounts:
-    - {{name: img, mountPath: /img}}
-    - {{name: img, mountPath: /imgbin, subPath: bin}}
-  volumes:
-  - name: img
-    image: {{reference: "{BUSYBOX}", pullPolicy: Never}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("app", volumeMounts=[mount("img", "/img"), mount("img", "/imgbin", subPath="bin")]),
+        volumes=[{"name": "img", "image": {"reference": BUSYBOX, "pullPolicy": "Never"}}]))
     up(path)
     assert exec_run(pod_name, "head", "-1", "/img/etc/passwd").stdout.startswith("root:x:0:0:")
     assert exec_run(pod_name, "ls", "/imgbin/busybox").code == 0

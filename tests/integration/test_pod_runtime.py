@@ -3,20 +3,18 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 from typing import Iterator
 
 import pytest
 
 from podcompose.runtime.logs import unix_time
-
-from tests.helpers import BUSYBOX, LOOP, DockerEvents, free_port, http_get, wait_until
-from tests.conftest import docker, exec_out, labelled, remove_labelled, run_cli
+from tests.helpers import (
+    BUSYBOX, LOOP, docker, exec_out, free_port, http_get, labelled, remove_labelled, run_cli, wait_until,
+)
+from tests.manifests import api_object, container, documents, empty_dir, mount, pod
 
 pytestmark = pytest.mark.docker
-
-
 
 
 def two_container_pod(name: str, port: int) -> str:
@@ -52,8 +50,6 @@ spec:
   - name: work
     emptyDir: {{}}
 """
-
-
 
 
 @pytest.fixture
@@ -124,130 +120,6 @@ def test_down_leaves_nothing_labelled(running_pod) -> None:
     assert again.code == 0
 
 
-def failing_init_pod(name: str) -> str:
-    # under restartPolicy Never a failed init container fails the pod (otherwise a kubelet retries it)
-    return f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {name}}}
-spec:
-  restartPolicy: Never
-  terminationGracePeriodSeconds: 1
-  initContainers:
-  - name: ok
-    image: {BUSYBOX}
-    command: ["true"]
-  - name: broken
-    image: {BUSYBOX}
-    command: ["sh", "-c", "echo cannot find the schema >&2; exit 3"]
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-  volumes:
-  - name: scratch
-    emptyDir: {{}}
-"""
-
-
-def test_init_failure_stops_up_and_leaves_nothing(pod_name: str, manifest) -> None:
-    path = manifest(failing_init_pod(pod_name))
-    result = run_cli("up", "-d", "-f", path)
-    assert result.code == 1
-    assert "init container broken" in result.stderr and "exit code 3" in result.stderr
-    assert "cannot find the schema" in result.stderr
-    assert "Traceback" not in result.stderr
-    assert labelled(pod_name) == ([], [])
-
-
-def test_keep_on_failure_leaves_the_failed_pod_to_look_at(pod_name: str, manifest) -> None:
-    path = manifest(failing_init_pod(pod_name))
-    result = run_cli("up", "-d", "-f", path, "--keep-on-failure")
-    assert result.code == 1
-    assert "init container broken" in result.stderr and "exit code 3" in result.stderr
-    containers, _ = labelled(pod_name)
-    assert containers, "--keep-on-failure removed the pod"
-    ps = json.loads(run_cli("ps", pod_name, "-o", "json").stdout)
-    assert [p["name"] for p in ps] == [pod_name]
-    state = {c["name"]: (c["role"], c["state"], c["exitCode"]) for c in ps[0]["containers"]}
-    assert state["ok"] == ("init", "exited", 0)
-    assert state["broken"] == ("init", "exited", 3)
-    assert "app" not in state or state["app"][1] != "running"      # app containers never start after a failed init
-    assert re.search(r"broken\s+init\s+exited\s+3", run_cli("ps", pod_name).stdout)
-    # what the user came to look at: the failed container's own log
-    logs = run_cli("logs", pod_name, "-c", "broken")
-    assert logs.code == 0 and "cannot find the schema" in logs.stdout + logs.stderr
-    assert run_cli("down", pod_name).code == 0
-    assert labelled(pod_name) == ([], [])
-
-
-def test_app_that_fails_at_once_is_reported(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  restartPolicy: Never
-  containers:
-  - name: crash
-    image: {BUSYBOX}
-    command: ["sh", "-c", "echo config missing; exit 4"]
-""")
-    result = run_cli("up", "-d", "-f", path)
-    assert result.code == 1
-    assert "container crash" in result.stderr and "exited with code 4 (Error)" in result.stderr
-    assert "config missing" in result.stderr
-    # as a kubelet, the pod is kept with its failed container on record
-    pods = json.loads(run_cli("ps", pod_name, "-o", "json").stdout)
-    crash = next(c for c in pods[0]["containers"] if c["name"] == "crash")
-    assert (crash["state"], crash["exitCode"]) == ("exited", 4)
-    assert pods[0]["phase"] == "Failed"
-
-
-def test_taken_port_is_one_clear_error(pod_name: str, manifest) -> None:
-    import socket
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", 0))
-        holder.listen()
-        port = holder.getsockname()[1]
-        path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  containers:
-  - name: web
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    ports: [{{containerPort: 80, hostPort: {port}, hostIP: 127.0.0.1}}]
-""")
-        result = run_cli("up", "-d", "-f", path)
-    assert result.code == 1
-    assert "already in use" in result.stderr and "Traceback" not in result.stderr
-    assert len(result.stderr.strip().splitlines()) <= 3
-    assert labelled(pod_name) == ([], [])
-
-
-def test_name_clash_with_a_foreign_container(pod_name: str, manifest) -> None:
-    foreign = f"{pod_name}_POD"
-    docker("create", "--name", foreign, BUSYBOX, "true")
-    try:
-        path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-""")
-        result = run_cli("up", "-d", "-f", path)
-        assert result.code == 1
-        assert f"a container named {foreign} already exists and was not made by podcompose" in result.stderr
-        assert docker("inspect", "-f", "{{.State.Status}}", foreign) == "created"
-    finally:
-        subprocess.run(["docker", "rm", "-f", foreign], capture_output=True)
-
-
 @pytest.fixture
 def entrypoint_cmd_image(pod_name: str, tmp_path) -> Iterator[str]:
     """An image with both ENTRYPOINT and CMD, built for this test and removed after it (with its pod)."""
@@ -255,10 +127,11 @@ def entrypoint_cmd_image(pod_name: str, tmp_path) -> Iterator[str]:
     (tmp_path / "ctx").mkdir()
     (tmp_path / "ctx" / "Dockerfile").write_text(
         f'FROM {BUSYBOX}\nENTRYPOINT ["echo", "entrypoint"]\nCMD ["image-cmd"]\n')
+    # the daemon the tests use (a private one's DOCKER_HOST), not the default socket
+    docker_host = {"DOCKER_HOST": os.environ["DOCKER_HOST"]} if "DOCKER_HOST" in os.environ else {}
     subprocess.run(["docker", "build", "-q", "--label", f"io.podcompose.test.image={pod_name}", "-t", image,
                     str(tmp_path / "ctx")], check=True, capture_output=True,
-                   env={"DOCKER_BUILDKIT": "0", "PATH": "/usr/bin:/bin:/usr/local/bin",
-                        **{k: v for k, v in os.environ.items() if k == "DOCKER_HOST"}})   # the daemon under test
+                   env={"DOCKER_BUILDKIT": "0", "PATH": "/usr/bin:/bin:/usr/local/bin"} | docker_host)
     try:
         yield image
     finally:
@@ -268,23 +141,14 @@ def entrypoint_cmd_image(pod_name: str, tmp_path) -> Iterator[str]:
 
 def test_command_and_args_follow_kubernetes_semantics(pod_name: str, manifest, entrypoint_cmd_image: str) -> None:
     image = entrypoint_cmd_image
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  restartPolicy: Never
-  containers:
-  - {{name: neither, image: "{image}"}}
-  - {{name: args-only, image: "{image}", args: ["my-args"]}}
-  - {{name: command-only, image: "{image}", command: ["echo", "my-command"]}}
-  - name: expanded
-    image: "{image}"
-    command: ["echo", "$(GREETING) world", "$$(GREETING)", "$(UNDEFINED)"]
-    env:
-    - {{name: NAME, value: world}}
-    - {{name: GREETING, value: "hello $(NAME)"}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("neither", None, image=image),
+        container("args-only", None, image=image, args=["my-args"]),
+        container("command-only", ["echo", "my-command"], image=image),
+        container("expanded", ["echo", "$(GREETING) world", "$$(GREETING)", "$(UNDEFINED)"], image=image,
+                  env=[{"name": "NAME", "value": "world"}, {"name": "GREETING", "value": "hello $(NAME)"}]),
+        grace=None, restartPolicy="Never"))
     result = run_cli("up", "-d", "-f", path)
     assert result.code == 0, result.stderr
     names = ("neither", "args-only", "command-only", "expanded")
@@ -296,29 +160,13 @@ spec:
 
 
 def test_empty_dir_starts_empty_and_read_only_mounts_refuse_writes(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    volumeMounts:
-    - {{name: over-etc, mountPath: /etc}}
-    - {{name: shared, mountPath: /ro, readOnly: true}}
-    - {{name: shared, mountPath: /rw}}
-  - name: nobody
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    securityContext: {{runAsUser: 65534, runAsGroup: 65534}}
-    volumeMounts: [{{name: shared, mountPath: /shared}}]
-  volumes:
-  - {{name: over-etc, emptyDir: {{}}}}
-  - {{name: shared, emptyDir: {{}}}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("app", volumeMounts=[mount("over-etc", "/etc"), mount("shared", "/ro", readOnly=True),
+                                       mount("shared", "/rw")]),
+        container("nobody", securityContext={"runAsUser": 65534, "runAsGroup": 65534},
+                  volumeMounts=[mount("shared", "/shared")]),
+        volumes=[empty_dir("over-etc"), empty_dir("shared")]))
     assert run_cli("up", "-d", "-f", path).code == 0
     # the image's /etc/passwd and group are not copied in; Docker itself bind-mounts its three files
     assert set(exec_out(pod_name, "app", "ls", "-A", "/etc").split()) == {"hostname", "hosts", "resolv.conf"}
@@ -334,34 +182,15 @@ spec:
 
 
 def test_config_map_volume_and_env(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: ConfigMap
-metadata: {{name: settings}}
-data:
-  mode: fast
-  app.conf: |
-    listen 8080
----
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    env:
-    - name: MODE
-      valueFrom: {{configMapKeyRef: {{name: settings, key: mode}}}}
-    - name: POD
-      valueFrom: {{fieldRef: {{fieldPath: metadata.name}}}}
-    volumeMounts: [{{name: conf, mountPath: /etc/app}}]
-  volumes:
-  - name: conf
-    configMap: {{name: settings, items: [{{key: app.conf, path: app.conf, mode: 0600}}]}}
-""")
+    path = manifest(documents(
+        api_object("ConfigMap", "settings", data={"mode": "fast", "app.conf": "listen 8080\n"}),
+        pod(pod_name,
+            container("app", env=[{"name": "MODE",
+                                   "valueFrom": {"configMapKeyRef": {"name": "settings", "key": "mode"}}},
+                                  {"name": "POD", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}],
+                      volumeMounts=[mount("conf", "/etc/app")]),
+            volumes=[{"name": "conf", "configMap": {
+                "name": "settings", "items": [{"key": "app.conf", "path": "app.conf", "mode": 0o600}]}}])))
     result = run_cli("up", "-d", "-f", path)
     assert result.code == 0, result.stderr
     assert exec_out(pod_name, "app", "cat", "/etc/app/app.conf") == "listen 8080"
@@ -370,26 +199,10 @@ spec:
 
 
 def test_shared_process_namespace(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  shareProcessNamespace: true
-  terminationGracePeriodSeconds: 1
-  containers:
-  - {{name: a, image: {BUSYBOX}, command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 7; done"]}}
-  - {{name: b, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-""")
+    path = manifest(pod(pod_name, container("a", "trap 'exit 0' TERM; while true; do sleep 7; done"), container("b"),
+                        shareProcessNamespace=True))
     assert run_cli("up", "-d", "-f", path).code == 0
     assert "sleep 7" in exec_out(pod_name, "b", "ps")
-
-
-def test_daemon_unreachable_is_exit_code_3() -> None:
-    result = run_cli("ps", env={"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
-    assert result.code == 3
-    assert "cannot reach the Docker daemon" in result.stderr
-    assert "Traceback" not in result.stderr
 
 
 def test_missing_image_fails_before_touching_a_running_pod(running_pod) -> None:
@@ -401,108 +214,3 @@ def test_missing_image_fails_before_touching_a_running_pod(running_pod) -> None:
     assert result.code == 1
     assert "podcompose.test/absent:1 is not present locally" in result.stderr
     assert http_get(f"http://127.0.0.1:{port}/") == "from-first\nsecond-done"
-
-
-def test_down_sends_sigterm_in_parallel_then_kills_after_the_grace_period(pod_name: str, manifest, tmp_path) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    grace = 3
-    # each container notes, on one clock (/proc/uptime), when SIGTERM came and, every 0.1 s, that it still runs;
-    # the stubborn ones ignore SIGTERM, so a sequential stop would show their SIGTERMs `grace` seconds apart
-    note = "read t _ < /proc/uptime; echo $t > /out/$NAME.$1.tmp; mv /out/$NAME.$1.tmp /out/$NAME.$1"
-    stubborn = (f"note() {{ {note}; }}; trap 'note term' TERM; "
-                "while true; do note alive; sleep 0.1; done")
-    polite = f"note() {{ {note}; }}; trap 'note term; exit 0' TERM; while true; do sleep 0.1; done"
-
-    def container(name: str, script: str) -> str:
-        return f"""
-  - name: {name}
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{script}"]
-    env: [{{name: NAME, value: {name}}}]
-    volumeMounts: [{{name: out, mountPath: /out}}]"""
-
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: {grace}
-  containers:{container("stubborn-a", stubborn)}{container("polite", polite)}{container("stubborn-b", stubborn)}
-  volumes:
-  - name: out
-    hostPath: {{path: {out}}}
-""")
-    assert run_cli("up", "-d", "-f", path).code == 0
-    apps = ("stubborn-a", "polite", "stubborn-b")
-    wait_until(lambda: all((out / f"{c}.alive").exists() for c in ("stubborn-a", "stubborn-b")),
-               what="the stubborn containers to run")
-    with DockerEvents(pod_name) as events:
-        result = run_cli("down", pod_name)
-        assert result.code == 0, result.stderr
-        events.wait_for(lambda evs: {c for c, _, _ in events.of("destroy")} >= {"POD", *apps},
-                        what="every container to be destroyed")
-    assert labelled(pod_name) == ([], [])
-
-    missing = [c for c in apps if not (out / f"{c}.term").exists()]
-    assert not missing, f"these containers never saw SIGTERM: {missing}"
-    term = {c: float((out / f"{c}.term").read_text()) for c in apps}
-    assert max(term.values()) - min(term.values()) < 1, f"SIGTERM reached the containers one after another: {term}"
-    # the stubborn ones ran on through their grace period and no longer
-    for c in ("stubborn-a", "stubborn-b"):
-        alive_for = float((out / f"{c}.alive").read_text()) - term[c]
-        assert grace - 0.6 <= alive_for < grace + 1, (c, alive_for)
-
-    # Docker's own record: SIGTERM to each app at once; SIGKILL only to the stubborn ones, once the grace ran out
-    kills = events.kills()
-    sigterm = {c: t for c, sig, t in kills if sig == 15 and c in apps}
-    sigkill = {c: t for c, sig, t in kills if sig == 9}
-    assert set(sigterm) == set(apps), kills
-    assert max(sigterm.values()) - min(sigterm.values()) < 1, kills
-    assert set(sigkill) == {"stubborn-a", "stubborn-b"}, kills
-    for c, killed in sigkill.items():
-        assert killed - sigterm[c] >= grace - 0.2, (c, killed - sigterm[c])
-    # the pause container goes last, after every app container is gone
-    pause_term = [t for c, sig, t in kills if c == "POD"]
-    assert pause_term and min(pause_term) >= max(sigkill.values()), kills
-
-
-def test_native_sidecars_start_in_order_and_stop_after_the_apps_in_reverse(pod_name: str, manifest, tmp_path) -> None:
-    out = tmp_path / "out"
-    out.mkdir()
-    # each container notes when it started and when it got SIGTERM, on one clock: /proc/uptime
-    script = ("read now _ < /proc/uptime; echo $now > /out/$NAME.start; "
-              "trap 'read now _ < /proc/uptime; echo $now > /out/$NAME.term; sleep 0.3; exit 0' TERM; "
-              "while true; do sleep 0.1; done")
-
-    def container(name: str, sidecar: bool) -> str:
-        policy = "\n    restartPolicy: Always" if sidecar else ""
-        return f"""
-  - name: {name}
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{script}"]
-    env: [{{name: NAME, value: {name}}}]
-    volumeMounts: [{{name: out, mountPath: /out}}]{policy}"""
-
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 5
-  initContainers:{container("first-sidecar", True)}
-  - {{name: setup, image: {BUSYBOX}, command: ["true"]}}{container("second-sidecar", True)}
-  containers:{container("app", False)}
-  volumes:
-  - name: out
-    hostPath: {{path: {out}}}
-""")
-    assert run_cli("up", "-d", "-f", path).code == 0
-    data = json.loads(run_cli("ps", pod_name, "-o", "json").stdout)[0]
-    assert {c["name"]: (c["role"], c["state"]) for c in data["containers"]} == {
-        "POD": ("pause", "running"), "first-sidecar": ("sidecar", "running"), "setup": ("init", "exited"),
-        "second-sidecar": ("sidecar", "running"), "app": ("app", "running")}
-    assert run_cli("down", pod_name).code == 0
-    stamp = {f.name: float(f.read_text()) for f in out.iterdir()}
-    assert stamp["first-sidecar.start"] <= stamp["second-sidecar.start"] <= stamp["app.start"]
-    assert stamp["app.term"] < stamp["second-sidecar.term"] < stamp["first-sidecar.term"]

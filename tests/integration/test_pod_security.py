@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import labelled, run_cli
-from tests.helpers import BUSYBOX, LOOP
+from tests.helpers import BUSYBOX, LOOP, labelled, run_cli
 
 RESTRICTED_CONTAINER = """    securityContext:
       runAsNonRoot: true

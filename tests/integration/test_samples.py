@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from tests.conftest import ROOT, remove_by_label, run_cli
+from tests.helpers import ROOT, remove_by_label, run_cli
 
 pytestmark = pytest.mark.docker
 

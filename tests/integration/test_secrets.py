@@ -13,8 +13,7 @@ import json
 
 import pytest
 
-from tests.conftest import run_cli
-from tests.helpers import BUSYBOX
+from tests.helpers import BUSYBOX, docker, run_cli
 
 SECRET = "Zq9-distinctive-S3CRET-value"          # stringData
 ENCODED = "kT7-base64-SECRET-payload"            # data, written base64-encoded
@@ -114,8 +113,6 @@ def test_no_verb_prints_a_secret_value(pod_name: str, manifest, debug: bool) -> 
 def test_secret_values_stay_out_of_docker_labels(pod_name: str, manifest) -> None:
     path = manifest(manifest_text(pod_name))
     assert run_cli("up", "-d", "-f", path).code == 0
-    from tests.conftest import docker
-
     ids = docker("ps", "-aq", "--filter", f"label=io.podcompose.pod={pod_name}").split()
     for item in json.loads(docker("inspect", *ids)):
         labels = json.dumps(item["Config"]["Labels"])

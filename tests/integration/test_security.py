@@ -8,15 +8,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 
 from podcompose.runtime.subpath import STAGING_ROOT
-from tests.conftest import docker, exec_out, labelled, remove_labelled, run_cli
-from tests.helpers import BUSYBOX, LOOP, wait_until
+from tests.helpers import BUSYBOX, LOOP, docker, exec_out, labelled, remove_labelled, run_cli, wait_until
+from tests.manifests import api_object, container, documents, empty_dir, mount, pod
 
 pytestmark = pytest.mark.docker
 
@@ -38,23 +37,12 @@ def container_json(name: str) -> dict:
 
 
 def test_subpath_symlink_planted_by_an_init_container_is_refused(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  initContainers:
-  - {{name: plant, image: {BUSYBOX}, command: ["ln", "-s", "/", "/shared/logs"],
-     volumeMounts: [{{name: shared, mountPath: /shared}}]}}
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "head -1 /host/etc/os-release; {LOOP}"]
-    volumeMounts: [{{name: shared, mountPath: /host, subPath: logs}}]
-  volumes:
-  - {{name: shared, emptyDir: {{}}}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("app", f"head -1 /host/etc/os-release; {LOOP}",
+                  volumeMounts=[mount("shared", "/host", subPath="logs")]),
+        init=[container("plant", ["ln", "-s", "/", "/shared/logs"], volumeMounts=[mount("shared", "/shared")])],
+        volumes=[empty_dir("shared")]))
     result = run_cli("up", "-d", "-f", path)
     # what the app would have seen: its log holds the first line of /host/etc/os-release
     seen = subprocess.run(["docker", "logs", f"{pod_name}_app"], capture_output=True, text=True).stdout
@@ -69,25 +57,11 @@ spec:
 
 
 def test_subpath_crossing_a_symlinked_directory_is_refused(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  initContainers:
-  - {{name: plant, image: {BUSYBOX}, command: ["ln", "-s", "/etc", "/shared/conf"],
-     volumeMounts: [{{name: shared, mountPath: /shared}}]}}
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    volumeMounts:
-    - {{name: shared, mountPath: /data}}
-    - {{name: shared, mountPath: /etc-of-host, subPath: conf/ssl}}
-  volumes:
-  - {{name: shared, emptyDir: {{}}}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("app", volumeMounts=[mount("shared", "/data"), mount("shared", "/etc-of-host", subPath="conf/ssl")]),
+        init=[container("plant", ["ln", "-s", "/etc", "/shared/conf"], volumeMounts=[mount("shared", "/shared")])],
+        volumes=[empty_dir("shared")]))
     result = run_cli("up", "-d", "-f", path)
     assert result.code == 1
     assert "volumeMounts[1] (subPath conf/ssl): conf is a symbolic link; refusing to follow it out of volume shared" \
@@ -96,27 +70,13 @@ spec:
 
 
 def test_swapping_the_subpath_directory_for_a_link_does_not_reach_a_restarting_sibling(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  initContainers:
-  - {{name: seed, image: {BUSYBOX}, command: ["sh", "-c", "mkdir /shared/logs && echo original > /shared/logs/marker"],
-     volumeMounts: [{{name: shared, mountPath: /shared}}]}}
-  containers:
-  - name: victim
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    volumeMounts: [{{name: shared, mountPath: /data, subPath: logs}}]
-  - name: attacker
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    volumeMounts: [{{name: shared, mountPath: /shared}}]
-  volumes:
-  - {{name: shared, emptyDir: {{}}}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("victim", volumeMounts=[mount("shared", "/data", subPath="logs")]),
+        container("attacker", volumeMounts=[mount("shared", "/shared")]),
+        init=[container("seed", "mkdir /shared/logs && echo original > /shared/logs/marker",
+                        volumeMounts=[mount("shared", "/shared")])],
+        volumes=[empty_dir("shared")]))
     result = run_cli("up", "-d", "-f", path)
     assert result.code == 0, result.stderr
     assert exec_out(pod_name, "victim", "cat", "/data/marker") == "original"
@@ -149,29 +109,12 @@ spec:
 
 
 def test_subpath_of_a_single_file_and_a_missing_directory(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: ConfigMap
-metadata: {{name: {pod_name}-conf}}
-data: {{app.conf: "answer=42"}}
----
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    volumeMounts:
-    - {{name: conf, mountPath: /etc/app.conf, subPath: app.conf}}
-    - {{name: scratch, mountPath: /made, subPath: a/b}}
-    - {{name: scratch, mountPath: /scratch}}
-  volumes:
-  - {{name: conf, configMap: {{name: {pod_name}-conf}}}}
-  - {{name: scratch, emptyDir: {{}}}}
-""")
+    path = manifest(documents(
+        api_object("ConfigMap", f"{pod_name}-conf", data={"app.conf": "answer=42"}),
+        pod(pod_name,
+            container("app", volumeMounts=[mount("conf", "/etc/app.conf", subPath="app.conf"),
+                                           mount("scratch", "/made", subPath="a/b"), mount("scratch", "/scratch")]),
+            volumes=[{"name": "conf", "configMap": {"name": f"{pod_name}-conf"}}, empty_dir("scratch")])))
     result = run_cli("up", "-d", "-f", path)
     assert result.code == 0, result.stderr
     assert exec_out(pod_name, "app", "cat", "/etc/app.conf") == "answer=42"
@@ -187,32 +130,22 @@ def test_pods_whose_names_docker_filters_would_confuse_stay_apart(kit, manifest)
     base = f"sec-{uuid.uuid4().hex[:8]}"
     dash, dot = f"{base}-1", f"{base}.1"
 
-    def pod(name: str) -> str:
-        return manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-  volumes:
-  - {{name: data, emptyDir: {{}}}}
-""", name=f"{name}.yaml")
+    def pod_file(name: str) -> str:
+        return manifest(pod(name, container("app"), volumes=[empty_dir("data")]), name=f"{name}.yaml")
 
     def ids(name: str) -> list[str]:
         return sorted(docker("ps", "-aq", "--no-trunc", "--filter", f"label=io.podcompose.pod={name}").split())
 
     try:
-        assert run_cli("up", "-d", "-f", pod(dash)).code == 0
+        assert run_cli("up", "-d", "-f", pod_file(dash)).code == 0
         before = ids(dash)
         assert len(before) == 2
-        result = run_cli("up", "-d", "-f", pod(dot))
+        result = run_cli("up", "-d", "-f", pod_file(dot))
         assert result.code == 0, result.stderr
         assert ids(dash) == before and len(ids(dot)) == 2
         assert {container_json(i)["State"]["Status"] for i in before + ids(dot)} == {"running"}
         # replacing one, and bringing it down, leaves the other's containers and volume alone
-        assert run_cli("up", "-d", "--replace", "-f", pod(dot)).code == 0
+        assert run_cli("up", "-d", "--replace", "-f", pod_file(dot)).code == 0
         assert run_cli("down", dot).code == 0
         assert ids(dot) == [] and ids(dash) == before
         assert {container_json(i)["State"]["Status"] for i in before} == {"running"}
@@ -229,20 +162,11 @@ def test_a_foreign_volume_named_like_a_pod_volume_is_refused_and_left_untouched(
         mountpoint = Path(json.loads(docker("volume", "inspect", volume))[0]["Mountpoint"])
         (mountpoint / "precious").write_text("keep me\n")
         os.chmod(mountpoint, 0o700)
-        path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  initContainers:
-  - {{name: fill, image: {BUSYBOX}, command: ["sh", "-c", "echo pod-was-here > /data/precious"],
-     volumeMounts: [{{name: data, mountPath: /data}}]}}
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"], volumeMounts: [{{name: data, mountPath: /data}}]}}
-  volumes:
-  - {{name: data, emptyDir: {{}}}}
-""")
+        path = manifest(pod(
+            pod_name,
+            container("app", volumeMounts=[mount("data", "/data")]),
+            init=[container("fill", "echo pod-was-here > /data/precious", volumeMounts=[mount("data", "/data")])],
+            volumes=[empty_dir("data")]))
         result = run_cli("up", "-d", "-f", path)
         assert result.code == 1
         errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
@@ -264,15 +188,7 @@ def test_a_foreign_container_named_like_a_pod_container_is_refused_before_anythi
     foreign = f"{pod_name}_app"
     docker("create", "--name", foreign, BUSYBOX, "true")
     try:
-        path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"]}}
-""")
+        path = manifest(pod(pod_name, container("app")))
         result = run_cli("up", "-d", "-f", path)
         assert result.code == 1
         assert f"a container named {foreign} already exists and was not made by podcompose" in result.stderr
@@ -283,36 +199,18 @@ spec:
 
 
 def test_a_secret_volume_is_a_tmpfs_with_the_requested_modes(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Secret
-metadata: {{name: {pod_name}-creds}}
-stringData: {{token: s3cr3t-token, ca.pem: "-----BEGIN-----"}}
----
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  initContainers:
-  - {{name: early, image: {BUSYBOX}, command: ["sh", "-c", "cat /creds/token > /out/seen-by-init"],
-     volumeMounts: [{{name: creds, mountPath: /creds}}, {{name: out, mountPath: /out}}]}}
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    volumeMounts:
-    - {{name: creds, mountPath: /etc/creds}}
-    - {{name: out, mountPath: /out}}
-    - {{name: creds, mountPath: /token-only, subPath: token}}
-  volumes:
-  - name: creds
-    secret:
-      secretName: {pod_name}-creds
-      defaultMode: 0440
-      items: [{{key: token, path: token, mode: 0400}}, {{key: ca.pem, path: tls/ca.pem}}]
-  - {{name: out, emptyDir: {{}}}}
-""")
+    path = manifest(documents(
+        api_object("Secret", f"{pod_name}-creds", stringData={"token": "s3cr3t-token", "ca.pem": "-----BEGIN-----"}),
+        pod(pod_name,
+            container("app", volumeMounts=[mount("creds", "/etc/creds"), mount("out", "/out"),
+                                           mount("creds", "/token-only", subPath="token")]),
+            init=[container("early", "cat /creds/token > /out/seen-by-init",
+                            volumeMounts=[mount("creds", "/creds"), mount("out", "/out")])],
+            volumes=[{"name": "creds", "secret": {
+                          "secretName": f"{pod_name}-creds", "defaultMode": 0o440,
+                          "items": [{"key": "token", "path": "token", "mode": 0o400},
+                                    {"key": "ca.pem", "path": "tls/ca.pem"}]}},
+                     empty_dir("out")])))
     result = run_cli("up", "-d", "-f", path)
     assert result.code == 0, result.stderr
     mounts = exec_out(pod_name, "app", "cat", "/proc/mounts").splitlines()
@@ -333,20 +231,11 @@ spec:
 
 
 def test_memory_empty_dir_keeps_what_an_init_container_wrote(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  initContainers:
-  - {{name: warm, image: {BUSYBOX}, command: ["sh", "-c", "echo warm > /cache/f"],
-     volumeMounts: [{{name: cache, mountPath: /cache}}]}}
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"], volumeMounts: [{{name: cache, mountPath: /cache}}]}}
-  volumes:
-  - {{name: cache, emptyDir: {{medium: Memory}}}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("app", volumeMounts=[mount("cache", "/cache")]),
+        init=[container("warm", "echo warm > /cache/f", volumeMounts=[mount("cache", "/cache")])],
+        volumes=[empty_dir("cache", medium="Memory")]))
     assert run_cli("up", "-d", "-f", path).code == 0
     assert exec_out(pod_name, "app", "cat", "/cache/f") == "warm"
 
@@ -359,29 +248,16 @@ def test_host_path_types_are_honoured(pod_name: str, manifest, tmp_path: Path) -
     odd = tmp_path / "a:b"
     odd.mkdir()
     (odd / "f").write_text("colon\n")
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-    volumeMounts:
-    - {{name: dir, mountPath: /dir}}
-    - {{name: file, mountPath: /file}}
-    - {{name: existing, mountPath: /existing, readOnly: true}}
-    - {{name: odd, mountPath: "/odd:path"}}
-    - {{name: root, mountPath: /hostroot, readOnly: true}}
-  volumes:
-  - {{name: dir, hostPath: {{path: {made_dir}, type: DirectoryOrCreate}}}}
-  - {{name: file, hostPath: {{path: {made_file}, type: FileOrCreate}}}}
-  - {{name: existing, hostPath: {{path: {existing}, type: Directory}}}}
-  - {{name: odd, hostPath: {{path: "{odd}"}}}}
-  - {{name: root, hostPath: {{path: /, type: Directory}}}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("app", volumeMounts=[mount("dir", "/dir"), mount("file", "/file"),
+                                       mount("existing", "/existing", readOnly=True), mount("odd", "/odd:path"),
+                                       mount("root", "/hostroot", readOnly=True)]),
+        volumes=[{"name": "dir", "hostPath": {"path": str(made_dir), "type": "DirectoryOrCreate"}},
+                 {"name": "file", "hostPath": {"path": str(made_file), "type": "FileOrCreate"}},
+                 {"name": "existing", "hostPath": {"path": str(existing), "type": "Directory"}},
+                 {"name": "odd", "hostPath": {"path": str(odd)}},
+                 {"name": "root", "hostPath": {"path": "/", "type": "Directory"}}]))
     result = run_cli("up", "-d", "-f", path)
     assert result.code == 0, result.stderr
     assert made_dir.is_dir() and made_dir.stat().st_mode & 0o7777 == 0o755
@@ -409,18 +285,10 @@ def test_host_path_of_the_wrong_kind_refuses_the_pod_with_nothing_made(pod_name:
         target.write_text("")
     elif make == "missing-parent":
         target = tmp_path / "no-such-dir" / "file"
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  terminationGracePeriodSeconds: 1
-  containers:
-  - {{name: app, image: {BUSYBOX}, command: ["sh", "-c", "{LOOP}"], volumeMounts: [{{name: h, mountPath: /h}}]}}
-  volumes:
-  - {{name: scratch, emptyDir: {{}}}}
-  - {{name: h, hostPath: {{path: {target}, type: {kind}}}}}
-""")
+    path = manifest(pod(
+        pod_name,
+        container("app", volumeMounts=[mount("h", "/h")]),
+        volumes=[empty_dir("scratch"), {"name": "h", "hostPath": {"path": str(target), "type": kind}}]))
     result = run_cli("up", "-d", "-f", path)
     assert result.code == 1
     assert f"pod {pod_name}: volume h (hostPath {target}, type {kind}): {message.format(parent=target.parent)}" \

@@ -5,28 +5,16 @@ import json
 
 import pytest
 
-from tests.conftest import labelled, run_cli
-from tests.helpers import BUSYBOX, LOOP, wait_until
+from tests.helpers import labelled, run_cli, wait_until
+from tests.manifests import container, pod
 
 pytestmark = pytest.mark.docker
 
 
 def pod_with_short_container(name: str, exit_code: int) -> str:
-    return f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {name}}}
-spec:
-  restartPolicy: Always
-  terminationGracePeriodSeconds: 1
-  containers:
-  - name: server
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-  - name: once
-    image: {BUSYBOX}
-    command: ["sh", "-c", "echo hello from once; echo the-last-words; exit {exit_code}"]
-"""
+    return pod(name, container("server"),
+               container("once", f"echo hello from once; echo the-last-words; exit {exit_code}"),
+               restartPolicy="Always")
 
 
 def containers(pod: str) -> dict[str, dict]:
@@ -57,21 +45,8 @@ def test_a_container_that_exits_3_is_reported_and_the_pod_kept(pod_name: str, ma
 
 
 def test_a_failed_init_container_under_never_still_rolls_back(pod_name: str, manifest) -> None:
-    path = manifest(f"""
-apiVersion: v1
-kind: Pod
-metadata: {{name: {pod_name}}}
-spec:
-  restartPolicy: Never
-  initContainers:
-  - name: setup
-    image: {BUSYBOX}
-    command: ["sh", "-c", "exit 5"]
-  containers:
-  - name: app
-    image: {BUSYBOX}
-    command: ["sh", "-c", "{LOOP}"]
-""")
+    path = manifest(pod(pod_name, container("app"), init=[container("setup", "exit 5")], grace=None,
+                        restartPolicy="Never"))
     up = run_cli("up", "-d", "-f", path)
     assert up.code == 1 and "init container setup" in up.stderr and "exit code 5" in up.stderr
     assert labelled(pod_name) == ([], [])

@@ -7,8 +7,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import docker, exec_out, labelled, remove_labelled, run_cli
-from tests.helpers import BUSYBOX, LOOP
+from tests.helpers import BUSYBOX, LOOP, docker, exec_out, labelled, remove_labelled, run_cli
 
 pytestmark = pytest.mark.docker
 

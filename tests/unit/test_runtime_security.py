@@ -7,9 +7,7 @@ import socket
 import stat
 import textwrap
 from pathlib import Path
-from types import SimpleNamespace
 
-import docker.errors
 import pytest
 
 from podcompose import naming
@@ -23,6 +21,7 @@ from podcompose.runtime.execute import cleanup, execute
 from podcompose.runtime.remove import remove_pod
 from podcompose.state import ObservedContainer, ObservedPod
 from podcompose.translate import container_create_args, pause_create_args, volume_archive, volume_create_args
+from tests.fake_docker import FakeAPI, FakeClient
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="bind mounts need root")
 
@@ -280,84 +279,10 @@ def test_secret_and_memory_volumes_are_tmpfs_held_by_the_pause_container() -> No
 
 # ownership: exact names, owners by label -----------------------------------------------------------------------
 
-class FakeAPI:
-    """Enough of docker.APIClient for the executor and remove_pod; records what was done."""
-
-    api_version = "1.41"
-
-    def __init__(self, mountpoint: str, fail_create: str = "") -> None:
-        self.mountpoint = mountpoint
-        self.fail_create = fail_create
-        self.containers_by_name: dict[str, dict] = {}
-        self.volumes_by_name: dict[str, dict] = {}
-        self.removed: list[str] = []
-        self.created: list[dict] = []
-
-    def inspect_container(self, name: str) -> dict:
-        for attrs in self.containers_by_name.values():
-            if attrs["Name"] == "/" + name or attrs["Id"].startswith(name):
-                return attrs
-        raise docker.errors.NotFound("no such container")
-
-    def inspect_volume(self, name: str) -> dict:
-        if name in self.volumes_by_name:
-            return self.volumes_by_name[name]
-        raise docker.errors.NotFound("no such volume")
-
-    def containers(self, all: bool = False, filters: dict | None = None) -> list[dict]:
-        return []
-
-    def volumes(self, filters: dict | None = None) -> dict:
-        return {"Volumes": []}
-
-    def remove_container(self, container_id: str, force: bool = False, v: bool = False) -> None:
-        self.removed.append(container_id)
-
-    def remove_volume(self, name: str, force: bool = False) -> None:
-        self.removed.append(name)
-
-    def stop(self, container_id: str, timeout: int = 0) -> None:
-        pass
-
-    def put_archive(self, container_id: str, path: str, data: bytes) -> None:
-        pass
-
-    def create_host_config(self, **kwargs) -> dict:
-        return kwargs
-
-    def inspect_image(self, image: str) -> dict:
-        return {"Id": "sha256:fake-" + image, "Config": {}}
-
-    def get_archive(self, container_id: str, path: str) -> tuple:
-        raise docker.errors.NotFound("no such file")    # an image without /etc/passwd or /etc/group
-
-    def create_container(self, image: str, name: str | None = None, **kwargs) -> dict:
-        if name is None:
-            return {"Id": "helper"}     # the never-started helper that fills a volume
-        if name == self.fail_create:
-            raise docker.errors.APIError("boom", explanation="cannot create " + name)
-        self.created.append(dict(kwargs, name=name, image=image))
-        return {"Id": f"id-{name}"}
-
-    def start(self, container_id: str) -> None:
-        pass
-
-
-class FakeClient:
-    def __init__(self, api: FakeAPI) -> None:
-        self.api = api
-        self.volumes = SimpleNamespace(create=self._create_volume)
-
-    def _create_volume(self, **args) -> SimpleNamespace:
-        return SimpleNamespace(attrs={"Name": args["name"], "Labels": args["labels"],
-                                      "Mountpoint": self.api.mountpoint})
-
-
-
 def test_an_id_prefix_is_not_a_name_and_a_regex_lookalike_is_not_this_pod(tmp_path: Path) -> None:
     api = FakeAPI(str(tmp_path))
     labels = naming.pod_labels("default", "vrf-1")
-    api.containers_by_name["x"] = {"Id": "abc123", "Name": "/vrf-1_app", "Config": {"Labels": labels}}
+    api.add_container("vrf-1_app", labels, container_id="abc123")
     client = FakeClient(api)
     assert ownership.find_container(client, "abc") is None                     # id prefix, not a name
     assert ownership.check_container_name(client, "vrf.1_app", "default", "vrf.1") is None
@@ -388,13 +313,13 @@ def secret_pod_plan(name: str = "web") -> Plan:
 
 def test_a_foreign_volume_stops_up_before_anything_is_made(tmp_path: Path, staging_root: Path) -> None:
     api = FakeAPI(str(tmp_path))
-    api.volumes_by_name["web_data"] = {"Name": "web_data", "Labels": {"com.docker.compose.project": "web"}}
+    api.add_volume("web_data", {"com.docker.compose.project": "web"})
     with pytest.raises(PodcomposeError, match="^a volume named web_data already exists and was not made by podcompose"):
         execute(FakeClient(api), secret_pod_plan(), lambda event: None)
     assert api.created == [] and api.removed == []
 
 
-def build_first_two(client: "FakeClient") -> PodBuilder:
+def build_first_two(client: FakeClient) -> PodBuilder:
     """What up and the agent's first sync do for secret_pod_plan(): volume, pause, then each container."""
     plan = secret_pod_plan()
     builder = PodBuilder(client, plan.pod, plan.spec_hash, "pause:1", lambda event: None)
@@ -430,6 +355,8 @@ def test_remove_pod_unmounts_the_staging_after_the_containers(tmp_path: Path, st
     (volume / "logs").mkdir(parents=True)
     target = subpath.stage(str(volume), "logs", "data", subpath.staging_path("default", "web", "app", 0))
     api = FakeAPI(str(volume))
+    api.add_container("web_app", naming.pod_labels("default", "web"), container_id="id1")
+    api.add_volume("web_data", naming.pod_labels("default", "web"))
     observed = ObservedPod("default", "web", (ObservedContainer("id1", "web_app", "app", "app", "exited", 0, "b", "h"),),
                            volumes=("web_data",), grace_seconds=1)
     remove_pod(FakeClient(api), observed, lambda event: None)

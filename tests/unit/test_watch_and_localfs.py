@@ -3,58 +3,25 @@ from __future__ import annotations
 
 import io
 import os
-import queue
 import stat
 import tarfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterator
 
 from podcompose import naming
 from podcompose.agent.watch import NO_STREAM_SECONDS, WAKING_EVENTS, PodWatch
 from podcompose.runtime import localfs
-
-
-class FakeStream:
-    """An event stream that yields what the test puts in, until closed."""
-
-    def __init__(self) -> None:
-        self.items: queue.Queue[Any] = queue.Queue()
-
-    def __iter__(self) -> Iterator[dict]:
-        while True:
-            item = self.items.get()
-            if item is None:
-                return
-            yield item
-
-    def close(self) -> None:
-        self.items.put(None)
-
-
-class FakeAPI:
-    def __init__(self) -> None:
-        self.stream = FakeStream()
-        self.filters: dict = {}
-
-    def events(self, decode: bool = False, filters: dict | None = None) -> FakeStream:
-        self.filters = filters or {}
-        return self.stream
-
-
-class FakeClient:
-    def __init__(self) -> None:
-        self.api = FakeAPI()
+from tests.fake_docker import FakeClient
 
 
 def test_a_wait_ends_at_the_pods_next_event_and_the_stream_is_the_pods_own() -> None:
     client = FakeClient()
     watch = PodWatch(client, "dev", "web")   # type: ignore[arg-type]
     try:
-        assert client.api.filters == {"label": [f"{naming.POD}=web", f"{naming.NAMESPACE}=dev"],
-                                      "event": list(WAKING_EVENTS)}
-        threading.Timer(0.05, lambda: client.api.stream.items.put({"Action": "die"})).start()
+        assert client.api.event_filters == {"label": [f"{naming.POD}=web", f"{naming.NAMESPACE}=dev"],
+                                            "event": list(WAKING_EVENTS)}
+        threading.Timer(0.05, lambda: client.api.event_stream.items.put({"Action": "die"})).start()
         start = time.monotonic()
         watch.wait(5)
         assert time.monotonic() - start < 2          # woken by the event, not by the 5 s timeout
