@@ -8,7 +8,7 @@ import docker.errors
 import pytest
 
 from podcompose import naming
-from podcompose.agent import store
+from podcompose.runtime import store
 from podcompose.agent.sync import PodSyncer
 from podcompose.decide import KillContainer, PodActions, StartContainer
 from podcompose.load import load_text

@@ -15,7 +15,6 @@ import json
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +25,12 @@ from .. import naming
 from ..decide import KillContainer, PodActions, PodObservation, StartContainer
 from ..errors import PodcomposeError
 from ..events import Event, EventSink
-from ..podstatus import PodStatus
+from ..podstatus import PodReport, PodStatus
 from ..runtime.builder import ContainerConfigError, PodBuilder
 from ..runtime.client import container_pid
 from ..runtime.hooks import run_hook
-from . import labels, process, store
+from ..runtime import store
+from . import labels, process
 
 log = logging.getLogger("podcompose.agent")
 
@@ -285,13 +285,9 @@ class PodSyncer:
             self.emit(Event("warning", pod=self.key[1], container=container, message=f"{reason}: {message}",
                             data={"reason": reason}))
 
-    def status_record(self, status: PodStatus) -> dict[str, Any]:
+    def status_record(self, status: PodStatus, waits: dict[str, float] | None = None) -> PodReport:
         """The pod's status as the agent last saw it (read by ps, describe and `up --wait`)."""
-        data = asdict(status)
-        data.update(kubectl_status=status.kubectl_status, ready=status.ready, ready_column=status.ready_column,
-                    restarts=status.restarts)
         errors = {name: message for (key, name), (_, message) in self.create_failures.items() if key == self.key}
-        data["errors"] = errors
-        data["probes"] = {s.name: self.prober.last_messages(s.container_id)
-                          for s in (*status.init_statuses, *status.statuses) if s.container_id}
-        return data
+        probes = {s.name: {str(kind): text for kind, text in self.prober.last_messages(s.container_id).items()}
+                  for s in (*status.init_statuses, *status.statuses) if s.container_id}
+        return PodReport(status, errors, probes, dict(waits or {}))
