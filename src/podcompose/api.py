@@ -298,7 +298,6 @@ def run_agent() -> int:
 
 def keep_agent_running() -> None:
     from .agent import process
-
     process.ensure_running()
 
 
@@ -422,6 +421,9 @@ def log_targets(pod: ObservedPod, container: str | None, all_containers: bool = 
     with `previous`, the run before the current one: (containers, the unix time its lines end, or None)."""
     from .errors import UsageError
 
+    earlier = pod.previous_attempt(container) if container and previous else None
+    if container and earlier is not None and not any(c.container == container for c in pod.containers):
+        return [earlier], None          # between two attempts: the new one is not made yet
     if container:
         containers = [pick_container(pod, container)]
     elif all_containers:
@@ -468,28 +470,16 @@ def kept_documents(runtime: "Runtime") -> list["Document"]:
     return runtime.kept_documents()
 
 
-def keep_objects(runtime: "Runtime", documents: Iterable["Document"], namespace: str | None = None,
-                 sink: EventSink = ignore) -> list[tuple[str, str, str, bool]]:
+def keep_objects(runtime: "Runtime", documents: Iterable["Document"],
+                 namespace: str | None = None) -> list[tuple[str, str, str, bool]]:
     """Keep each ConfigMap, Secret and claim, as an API server keeps them: (kind, name, volume, new) each."""
-    kept = []
-    for document in documents:
-        volume, new = runtime.keep_object(document, namespace or _document_namespace(document))
-        kept.append((document.kind, document.name, volume, new))
-    return kept
+    return runtime.keep_objects(documents, namespace)
 
 
 def remove_objects(runtime: "Runtime", documents: Iterable["Document"],
                    namespace: str | None = None) -> list[tuple[str, str]]:
     """Remove the kept objects among `documents` (as kubectl delete -f); (kind, name) of each removed."""
-    from .runtime.objects import CLAIM_KIND, KEPT_KINDS
-
-    removed = []
-    for document in documents:
-        if document.kind not in (*KEPT_KINDS, CLAIM_KIND) or not document.name:
-            continue
-        if runtime.remove_object(document.kind, namespace or _document_namespace(document), document.name):
-            removed.append((document.kind, document.name))
-    return removed
+    return runtime.remove_objects(documents, namespace)
 
 
 def kept_objects(runtime: "Runtime", namespace: str | None = None) -> list["Kept"]:
@@ -502,8 +492,4 @@ def create_object(runtime: "Runtime", kind: str, name: str, namespace: str,
     from .runtime.objects import object_document
 
     return runtime.keep_object(object_document(kind, name, namespace, entries), namespace)
-
-
-def _document_namespace(document: "Document") -> str:
-    return (document.data.get("metadata") or {}).get("namespace") or "default"
 

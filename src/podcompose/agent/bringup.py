@@ -59,7 +59,7 @@ def _all_started(status: PodStatus) -> bool:
 def _held_back(actions: PodActions) -> bool:
     """Nothing more can start now for want of a probe's pass or a back-off's end (not an init container that
     still runs: that ends by itself)."""
-    if actions.starts or actions.kills or actions.create_sandbox is not None or actions.kill_pod is not None:
+    if not actions.nothing_to_do:
         return False
     unstarted_sidecar = any(s.role == "sidecar" and s.state == "running" and not s.started
                             for s in actions.status.init_statuses)

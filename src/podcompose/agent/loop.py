@@ -81,6 +81,7 @@ class Agent:
         self.files = process.AgentFiles.current()
         self.prober: ProbeManager | None = None
         self.create_failures: dict[tuple[PodKey, str], tuple[float, str]] = {}
+        self.unready_configs: set[tuple[PodKey, str]] = set()
 
     # --- life -------------------------------------------------------------------------------
 
@@ -242,13 +243,14 @@ class Agent:
                 forget_events(key)
             self.timers.pop(key, None)
             self.statuses.pop(key, None)
+            self.unready_configs.difference_update({u for u in self.unready_configs if u[0] == key})
             self._write_status()
             return False
         if desired.build and desired.build != process.build_id():
             log.warning("pod %s/%s was written by another podcompose build (%s, this agent is %s): left for an "
                         "agent of that build", namespace, name, desired.build, process.build_id())
             return False
-        syncer = PodSyncer(client, key, desired, self.prober, self.emit, self.create_failures)
+        syncer = PodSyncer(client, key, desired, self.prober, self.emit, self.create_failures, self.unready_configs)
         observation = syncer.observe()
         actions = decide(desired.pod, observation, self.prober.results(key), self.clock())
         before = self.statuses.get(key)

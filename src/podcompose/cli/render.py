@@ -68,10 +68,19 @@ def _container_data(pod: ObservedPod) -> list[dict[str, Any]]:
             for c in pod.containers]
 
 
+def _spec_data(pod: ObservedPod) -> list[dict[str, Any]]:
+    return [{"name": c.container, "command": list(c.command), "workingDir": c.working_dir or None,
+             "user": c.user or None, "env": list(c.env_names), "mounts": list(c.mounts), "ports": list(c.ports)}
+            for c in pod.containers]
+
+
+_STATES = {"waiting": "waiting", "running": "running", "terminated": "exited"}   # in Docker's words, as ps's
+
+
 def _waiting_data(status: ContainerStatus, image: str) -> dict[str, Any]:
     """A container of the spec that has no Docker container (between two attempts, or one that cannot be
-    made yet): listed as a kubelet lists it, waiting with its reason."""
-    return {"name": status.name, "role": status.role, "state": "waiting", "exitCode": None,
+    made yet): listed as a kubelet lists it, in the state its status gives (waiting, with its reason)."""
+    return {"name": status.name, "role": status.role, "state": _STATES[status.state], "exitCode": status.exit_code,
             "restarts": status.restart_count, "image": image, "id": None, "dockerName": None, "startedAt": None}
 
 

@@ -11,7 +11,7 @@ reach both only through api.py, and the pure core never imports either.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import docker
 import docker.errors
@@ -94,8 +94,22 @@ class Runtime:
         """Keep a ConfigMap, Secret or claim: (its volume, whether it is new)."""
         return objects.keep(self.client, document, namespace)
 
-    def remove_object(self, kind: str, namespace: str, name: str) -> bool:
-        return objects.remove(self.client, kind, namespace, name)
+    def keep_objects(self, documents: Iterable[Document], namespace: str | None) -> list[tuple[str, str, str, bool]]:
+        """Keep each one, in `namespace` or its own: (kind, name, volume, new) each."""
+        kept = []
+        for document in documents:
+            volume, new = objects.keep(self.client, document, namespace or objects.namespace_of(document))
+            kept.append((document.kind, document.name, volume, new))
+        return kept
+
+    def remove_objects(self, documents: Iterable[Document], namespace: str | None) -> list[tuple[str, str]]:
+        """Remove the kept objects among `documents`, in `namespace` or their own: (kind, name) of each."""
+        removed = []
+        for document in documents:
+            if document.kind in (*objects.KEPT_KINDS, objects.CLAIM_KIND) and document.name and objects.remove(
+                    self.client, document.kind, namespace or objects.namespace_of(document), document.name):
+                removed.append((document.kind, document.name))
+        return removed
 
     def kept_objects(self, namespace: str | None = None) -> list[objects.Kept]:
         return objects.kept(self.client, namespace)

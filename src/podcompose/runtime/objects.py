@@ -46,6 +46,11 @@ class Kept:
         return "-" if self.kind == CLAIM_KIND else str(len(self.keys))
 
 
+def namespace_of(document: Document) -> str:
+    """The namespace a manifest names, else the default one."""
+    return (document.data.get("metadata") or {}).get("namespace") or "default"
+
+
 def object_document(kind: str, name: str, namespace: str, entries: Mapping[str, bytes]) -> Document:
     """The ConfigMap or Secret that `create configmap|secret generic` makes of `entries` (kubectl's shape:
     a Secret's values in base64; a ConfigMap's text in data, the rest in binaryData)."""
