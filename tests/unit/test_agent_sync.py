@@ -163,3 +163,12 @@ def test_older_attempts_than_the_previous_are_removed(running: bool) -> None:
     sync, _ = syncer(api)
     sync._move_aside("app")
     assert ("remove", oldest) in api.calls and ("rename", f"{current}->web_app.1") in api.calls
+
+
+def test_the_previous_attempt_stays_while_its_successor_cannot_be_made() -> None:
+    api = FakeAPI()
+    api.add("web_POD", "POD", "pause", True)
+    previous = api.add("web_app.0", "app", "app", False, 0)    # moved aside by a try that then failed
+    sync, _ = syncer(api)
+    sync._move_aside("app")                                      # the next try: still the previous (logs --previous)
+    assert ("remove", previous) not in api.calls and api.calls == []

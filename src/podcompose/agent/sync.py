@@ -194,6 +194,8 @@ class PodSyncer:
         """The previous attempt keeps its log under `<name>.<attempt>`; older ones are removed."""
         namespace, pod = self.key
         current = naming.container_name(namespace, pod, container)
+        # with no current attempt (the last try to make one failed), the earlier one is still the previous
+        has_current = any(attrs.get("Name", "").lstrip("/") == current for attrs in self.inspected)
         for attrs in self.inspected:
             found = attrs.get("Name", "").lstrip("/")
             labels_ = (attrs.get("Config") or {}).get("Labels") or {}
@@ -205,7 +207,7 @@ class PodSyncer:
                     self.client.api.rename(attrs["Id"], naming.attempt_name(namespace, pod, container, int(attempt)))
                 except (docker.errors.APIError, ValueError):
                     self._remove(str(attrs["Id"]))
-            else:
+            elif has_current:
                 self._remove(str(attrs["Id"]))   # older than the previous attempt
 
     def start(self, start: StartContainer, sandbox_id: str) -> bool:
