@@ -170,11 +170,14 @@ def observed_for(runtime: "Runtime", pods: list[Pod]) -> dict[tuple[str, str], O
 def up(runtime: "Runtime", pods: list[Pod], options: UpOptions = UpOptions(), sink: EventSink = ignore) -> list[Plan]:
     """Bring every pod up (or leave it as it is when unchanged), then leave it to the node agent.
 
-    Per pod: images, volumes and the pause container (runtime.up), the desired
-    state kept in Docker, the agent's first sync in this process (under the
-    pod's lock, so the agent waits), then the agent supervises it. A failure of
-    podcompose's own steps, or an init container that fails under restartPolicy
-    Never, removes what was made; a container that ends is reported, the pod kept.
+    Per pod (agent.bringup.hand_over): images, volumes and the pause container,
+    the desired state kept in Docker, the agent's first sync in this process
+    (under the pod's lock, so the agent waits), then the agent supervises it. It
+    returns once the first containers are started: what waits on a startup probe
+    or a back-off is reported as a "waiting" event and left to the agent. A
+    failure of podcompose's own steps, or an init container that fails under
+    restartPolicy Never, removes what was made; a container that ends is
+    reported, the pod kept.
     """
     from .agent import process
     from .agent.bringup import hand_over

@@ -172,3 +172,20 @@ def test_the_previous_attempt_stays_while_its_successor_cannot_be_made() -> None
     sync, _ = syncer(api)
     sync._move_aside("app")                                      # the next try: still the previous (logs --previous)
     assert ("remove", previous) not in api.calls and api.calls == []
+
+
+def test_a_container_whose_next_attempt_cannot_be_made_is_reported_waiting_with_the_reason() -> None:
+    from podcompose.podstatus import ContainerStatus
+
+    api = FakeAPI()
+    api.add("web_POD", "POD", "pause", True)
+    api.add("web_app", "app", "app", False)
+    sync, _ = syncer(api, fail=True)
+    ended = ContainerStatus("app", "app", "terminated", reason="Error", exit_code=1, container_id="id-web_app")
+    actions = PodActions(status=PodStatus("Running", (), (ended,)),
+                         starts=(StartContainer("app", "app", "Restart", "restart", 1, None),))
+    sync.apply(actions)
+    [app] = sync.status_record(actions.status).status.statuses
+    assert (app.state, app.reason, app.exit_code) == ("waiting", "CreateContainerError", None)
+    assert "no room for web_app" in app.message and app.last_termination is not None
+    assert app.last_termination.exit_code == 1

@@ -26,7 +26,7 @@ from .. import naming
 from ..decide import KillContainer, PodActions, PodObservation, StartContainer
 from ..errors import PodcomposeError
 from ..events import Event, EventSink
-from ..podstatus import ContainerStatus, PodReport, PodStatus
+from ..podstatus import ContainerStatus, PodReport, PodStatus, Termination
 from ..runtime.builder import ContainerConfigError, PodBuilder
 from ..runtime.client import container_pid
 from ..runtime.hooks import run_hook
@@ -305,9 +305,13 @@ class PodSyncer:
         return PodReport(status, errors, probes, dict(waits or {}))
 
     def _with_create_error(self, status: ContainerStatus, errors: dict[str, str]) -> ContainerStatus:
-        """A container that could not be made waits with the kubelet's reason for it, and its message."""
-        if status.state != "waiting" or status.name not in errors:
+        """A container whose next attempt could not be made waits with the kubelet's reason for it, and its
+        message; a run that ended before is its last termination."""
+        if status.name not in errors or status.state == "running":
             return status
+        last = status.last_termination
+        if status.state == "terminated":
+            last = Termination(status.exit_code if status.exit_code is not None else -1, status.reason)
         config = (self.key, status.name) in self.unready_configs
-        return replace(status, reason="CreateContainerConfigError" if config else "CreateContainerError",
-                       message=errors[status.name])
+        return replace(status, state="waiting", reason="CreateContainerConfigError" if config else
+                       "CreateContainerError", message=errors[status.name], exit_code=None, last_termination=last)
