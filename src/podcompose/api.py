@@ -146,6 +146,7 @@ class UpOptions:
     host_ip: str = field(default_factory=lambda: os.environ.get(HOST_IP_ENV, ""))
     keep_on_failure: bool = False
     detach: bool = True        # attached, a container that exits at once is the pod's result, not a failure
+    probe_wait: float | None = None   # how long to wait on a startup probe or back-off (None: bringup's; --wait: 0)
 
     def plan_options(self) -> PlanOptions:
         return PlanOptions(pause_image=self.pause_image, pull=self.pull, replace=self.replace,
@@ -191,8 +192,8 @@ def up(runtime: "Runtime", pods: list[Pod], options: UpOptions = UpOptions(), si
             sink(Event("up-to-date", pod=pod_plan.pod.name))
             continue
         try:
-            hand_over(runtime, pod_plan, sink, host_ip=options.host_ip,
-                      keep_on_failure=options.keep_on_failure, detach=options.detach)
+            hand_over(runtime, pod_plan, sink, host_ip=options.host_ip, keep_on_failure=options.keep_on_failure,
+                      detach=options.detach, probe_wait=options.probe_wait)
         except ContainerFailed as failure:   # that pod is up (and kept): the others still come up
             failures.append(failure)
     process.ensure_running()
@@ -304,15 +305,15 @@ def keep_agent_running() -> None:
     process.ensure_running()
 
 
-def wait_ready(runtime: "Runtime", pods: list[Pod], timeout: float = 60, since: float | None = None) -> None:
+def wait_ready(runtime: "Runtime", pods: list[Pod], timeout: float = 60) -> None:
     """Until every pod is Ready as the agent sees it: each app container and sidecar started and its
-    readiness probe passed (containers without one: running). `timeout` counts from `since` (a time.time(),
-    e.g. when `up` began), else from now. Fails naming what is not ready, with the probes' last words."""
+    readiness probe passed (containers without one: running). Fails naming what is not ready, with the
+    probes' last words."""
     import time
 
     from .agent import process
 
-    deadline = time.monotonic() + timeout - (time.time() - since if since is not None else 0.0)
+    deadline = time.monotonic() + timeout
     for pod in pods:
         while True:
             report = process.read_status().pod(pod.namespace, pod.name)

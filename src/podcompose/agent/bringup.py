@@ -126,7 +126,7 @@ def bring_up(runtime: Runtime, desired: store.Desired, sink: EventSink,
 
 
 def hand_over(runtime: Runtime, pod_plan: Plan, sink: EventSink, *, host_ip: str = "",
-              keep_on_failure: bool = False, detach: bool = True) -> BringUp:
+              keep_on_failure: bool = False, detach: bool = True, probe_wait: float | None = None) -> BringUp:
     """`up` of one pod: images, volumes and the pause container (runtime.up), the desired state kept in
     Docker, the first sync in this process (under the pod's lock, so the agent waits), then the agent's.
 
@@ -144,7 +144,8 @@ def hand_over(runtime: Runtime, pod_plan: Plan, sink: EventSink, *, host_ip: str
         try:
             desired = runtime.keep_desired(store.DesiredPod(pod, pause_image, host_ip, process.build_id()),
                                            pod_plan.spec_hash)
-            result = bring_up(runtime, desired, sink)
+            result = bring_up(runtime, desired, sink,
+                              probe_wait=PROBE_WAIT_SECONDS if probe_wait is None else probe_wait)
             apps_started = time.time()
             if result.create_error is not None:
                 container, message = result.create_error

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import time
 from dataclasses import replace
 
 from .. import api
@@ -17,12 +16,12 @@ from .ui import UI
 def up(args: argparse.Namespace, ui: UI) -> int:
     from .render import plan_as_data, print_plan
 
-    began = time.time()
     loaded = load(args, ui, kept=True)
     if loaded.objects:
         return _keep_objects(args, loaded, ui)
+    # with --wait, waiting is wait_ready's (bounded by --wait-timeout): up hands the pod over at once
     options = api.UpOptions(pull=args.pull, replace=args.replace, keep_on_failure=args.keep_on_failure,
-                            detach=args.detach)
+                            detach=args.detach, probe_wait=0.0 if args.detach and args.wait else None)
     if args.pause_image:
         options = replace(options, pause_image=args.pause_image)
     if args.host_ip is not None:
@@ -65,7 +64,7 @@ def up(args: argparse.Namespace, ui: UI) -> int:
         return 1
     if args.detach:
         if args.wait:
-            api.wait_ready(connection, loaded.pods, args.wait_timeout, since=began)
+            api.wait_ready(connection, loaded.pods, args.wait_timeout)
         for pod in loaded.pods:
             ui.print(f"pod/{pod.name} running" + _ports_text(pod, options.host_ip))
             if pod.name in waiting and not args.wait:
