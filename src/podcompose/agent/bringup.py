@@ -72,7 +72,7 @@ def what_waits(status: PodStatus) -> tuple[tuple[str, str], ...]:
     for s in (*status.init_statuses, *status.statuses):
         if s.role == "sidecar" and s.state == "running" and not s.started:
             found.append((s.name, "its startup probe has not passed yet"))
-        elif s.state == "waiting" and s.role != "init" or s.role == "init" and s.state != "terminated":
+        elif (s.role == "init" and s.state != "terminated") or (s.role != "init" and s.state == "waiting"):
             found.append((s.name, s.reason or "waiting"))
     return tuple(found)
 
