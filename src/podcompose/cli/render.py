@@ -97,7 +97,8 @@ def _every_container(view: PodView, images: dict[str, str]) -> list[tuple[dict[s
     return ordered
 
 
-def _spec_images(view: PodView) -> dict[str, str]:
+def _known_images(view: PodView) -> dict[str, str]:
+    """Each container's image as Docker knows it (from any attempt)."""
     return {c.container: c.image for c in (*view.observed.containers, *view.observed.previous)}
 
 
@@ -106,7 +107,7 @@ def pods_as_data(views: list[PodView]) -> list[dict[str, Any]]:
     for view in views:
         p, status = view.observed, view.status
         containers = []
-        for entry, container_status in _every_container(view, _spec_images(view)):
+        for entry, container_status in _every_container(view, _known_images(view)):
             if entry["role"] == "pause":
                 pass
             elif container_status is not None and (view.supervised or entry["id"] is None):
@@ -131,11 +132,11 @@ def pods_table(views: list[PodView]) -> tuple[list[str], list[list[str]]]:
         pod, status = view.observed, view.status
         ready = status.ready_column if view.supervised else "-"
         text = status_column(status) if view.supervised else status.phase
-        for i, (entry, container_status) in enumerate(_every_container(view, _spec_images(view))):
+        for i, (entry, container_status) in enumerate(_every_container(view, _known_images(view))):
             first = i == 0
             state = entry["state"]
             if entry["id"] is None and container_status is not None and container_status.reason:
-                state = f"waiting ({container_status.reason})"
+                state = f"{state} ({container_status.reason})"
             rows.append([pod.namespace if first else "", pod.name if first else "", ready if first else "",
                          text if first else "", entry["name"], entry["role"], state,
                          "" if entry["exitCode"] is None else str(entry["exitCode"]), str(entry["restarts"]),
@@ -150,7 +151,7 @@ def pods_config(pods: list[Pod]) -> list[dict[str, Any]]:
 def describe_data(view: PodView, events: list[dict[str, Any]]) -> dict[str, Any]:
     pod = view.observed
     containers = [entry | ({"reason": status.reason} if entry["id"] is None and status and status.reason else {})
-                  for entry, status in _every_container(view, _spec_images(view))]
+                  for entry, status in _every_container(view, _known_images(view))]
     return {"namespace": pod.namespace, "name": pod.name, "phase": view.status.phase, "source": pod.source,
             "gracePeriodSeconds": pod.grace_seconds, "qosClass": pod.qos_class, "containers": containers,
             "spec": _spec_data(pod), "volumes": list(pod.volumes),
