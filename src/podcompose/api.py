@@ -1,13 +1,16 @@
 """The Python API: one plain function per verb, shared by the CLI and tests.
 
-Each function takes explicit options and an event sink, and raises only
-PodcomposeError. Nothing here prints.
+The only door of the faces (cli/, testing.py) to the runtime and the agent: they
+import neither. Each function takes explicit options and an event sink, and raises
+only PodcomposeError. Nothing here prints. A pod's status is the agent's typed
+report (podstatus.PodReport), or before it reports, the same getPhase over what
+Docker holds (`pod_views`).
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Literal, Mapping
 
 from . import podsecurity, redact
 from .defaults import DEFAULT_NAMESPACE, namespace_or_default
@@ -15,10 +18,29 @@ from .errors import PodcomposeError, Problem
 from .events import Event, EventSink, ignore
 from .model import Pod, VolumeKind, pods_from_documents
 from .plan import DEFAULT_PAUSE_IMAGE, Plan, PlanOptions, PullOverride, plan_up
+from .podstatus import AgentReport, PodReport, PodStatus, observed_status
 from .state import ObservedContainer, ObservedPod
 
 if TYPE_CHECKING:  # the runtime imports docker: keep it off the import path of light verbs
+    from .load import Document
+    from .runtime import ContainerFailed, ExecResult, LogOptions, PodFailed, Runtime
+    from .runtime.objects import Kept
+
+_FROM_RUNTIME = ("Runtime", "PodFailed", "ContainerFailed", "LogOptions")
+
+
+def __getattr__(name: str) -> Any:
+    """The runtime's types (`api.PodFailed`, `api.LogOptions`...), imported only when asked for."""
+    if name in _FROM_RUNTIME:
+        from . import runtime
+        return getattr(runtime, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def connect() -> "Runtime":
+    """A connection to the Docker Engine (DOCKER_HOST, else the local socket)."""
     from .runtime import Runtime
+    return Runtime()
 
 PAUSE_IMAGE_ENV = "PODCOMPOSE_PAUSE_IMAGE"
 HOST_IP_ENV = "PODCOMPOSE_HOST_IP"
@@ -88,10 +110,24 @@ def load_pods(files: Iterable[str], options: LoadOptions = LoadOptions(),
     return LoadedPods(pods, notes)
 
 
-def checked_secure(documents: list, level: str | None, notes: list[Problem]) -> list[Problem]:
-    """`notes` plus the Pod Security warnings of `documents`; ManifestError on a violation of `level`."""
+def checked_secure(documents: list, level: str | None, notes: list[Problem], enforce: bool = True) -> list[Problem]:
+    """`notes` plus the Pod Security problems of `documents`, Secret values taken out; with `enforce`, a
+    violation of `level` raises ManifestError (`up`), else it is one more error in the list (`validate`)."""
+    redact.register_documents(documents)
     with redact.secret_fields_hidden(documents):
-        return redact.problems(notes + podsecurity.require(documents, level), documents)
+        found = podsecurity.require(documents, level) if enforce else podsecurity.check(documents, level)
+        return redact.problems(notes + found, documents)
+
+
+def validate_files(files: Iterable[str], kustomizations: Iterable[str], unknown_fields: UnknownFields,
+                   level: str | None) -> tuple[list["Document"], list[Problem]]:
+    """`validate`: the documents and every problem found in them, Pod Security's included (raises only on
+    files that cannot be read or parsed)."""
+    from .load import load_files
+    from .validate import validate
+
+    documents = load_files(files, kustomizations)
+    return documents, checked_secure(documents, level, validate(documents, unknown_fields), enforce=False)
 
 
 def parse_image_overrides(values: Iterable[str]) -> dict[str, str]:
@@ -113,6 +149,7 @@ class UpOptions:
     host_ip: str = field(default_factory=lambda: os.environ.get(HOST_IP_ENV, ""))
     keep_on_failure: bool = False
     detach: bool = True        # attached, a container that exits at once is the pod's result, not a failure
+    probe_wait: float | None = None   # how long to wait on a startup probe or back-off (None: bringup's; --wait: 0)
 
     def plan_options(self) -> PlanOptions:
         return PlanOptions(pause_image=self.pause_image, pull=self.pull, replace=self.replace,
@@ -137,13 +174,17 @@ def observed_for(runtime: "Runtime", pods: list[Pod]) -> dict[tuple[str, str], O
 def up(runtime: "Runtime", pods: list[Pod], options: UpOptions = UpOptions(), sink: EventSink = ignore) -> list[Plan]:
     """Bring every pod up (or leave it as it is when unchanged), then leave it to the node agent.
 
-    Per pod: images, volumes and the pause container (runtime.up), the desired
-    state kept in Docker, the agent's first sync in this process (under the
-    pod's lock, so the agent waits), then the agent supervises it. A failure of
-    podcompose's own steps, or an init container that fails under restartPolicy
-    Never, removes what was made; a container that ends is reported, the pod kept.
+    Per pod (agent.bringup.hand_over): images, volumes and the pause container,
+    the desired state kept in Docker, the agent's first sync in this process
+    (under the pod's lock, so the agent waits), then the agent supervises it. It
+    returns once the first containers are started: what waits on a startup probe
+    or a back-off is reported as a "waiting" event and left to the agent. A
+    failure of podcompose's own steps, or an init container that fails under
+    restartPolicy Never, removes what was made; a container that ends is
+    reported, the pod kept.
     """
     from .agent import process
+    from .agent.bringup import hand_over
     from .runtime import ContainerFailed
 
     pods = [with_uid(p) for p in pods]
@@ -154,7 +195,8 @@ def up(runtime: "Runtime", pods: list[Pod], options: UpOptions = UpOptions(), si
             sink(Event("up-to-date", pod=pod_plan.pod.name))
             continue
         try:
-            _bring_up(runtime, pod_plan, options, sink)
+            hand_over(runtime, pod_plan, sink, host_ip=options.host_ip, keep_on_failure=options.keep_on_failure,
+                      detach=options.detach, probe_wait=options.probe_wait)
         except ContainerFailed as failure:   # that pod is up (and kept): the others still come up
             failures.append(failure)
     process.ensure_running()
@@ -176,67 +218,11 @@ def with_uid(pod: Pod) -> Pod:
                                            f"podcompose:{pod.namespace}/{pod.name}/{time.time_ns()}")))
 
 
-def _bring_up(runtime: "Runtime", pod_plan: Plan, options: UpOptions, sink: EventSink) -> None:
-    import time
+def agent_events(namespace: str, name: str) -> list[dict[str, Any]]:
+    """What the agent recorded for the pod, oldest first ({time, container, reason, message, type})."""
+    from .agent.sync import read_events
 
-    from .agent import process, store
-    from .agent.bringup import bring_up
-    from .agent.sync import CREATE_RETRY_SECONDS
-    from .agent.labels import sandbox_labels
-    from .decide import CreateSandbox
-    from .runtime import ContainerFailed, PodFailed
-    from .runtime.settle import log_tail
-
-    pod = pod_plan.pod
-    started = time.time()
-    lock = process.PodLock(pod.namespace, pod.name)
-    if not lock.acquire(timeout=120):
-        raise PodcomposeError(f"pod {pod.name}: another podcompose holds its lock ({lock.path})")
-    try:
-        pause_image = runtime.up(pod_plan, sink, keep_on_failure=options.keep_on_failure,
-                                 sandbox_labels=sandbox_labels(pod, CreateSandbox("up", started)))
-        try:
-            store.save(runtime.client, store.DesiredPod(pod, pause_image, options.host_ip, process.build_id()),
-                       pod_plan.spec_hash)
-            desired = store.load(runtime.client, pod.namespace, pod.name)
-            if desired is None:
-                raise PodcomposeError(f"pod {pod.name}: its desired state could not be read back from Docker")
-            result = bring_up(runtime.client, desired, sink)
-            apps_started = time.time()
-            if result.create_error is not None:
-                container, message = result.create_error
-                if result.create_retried:
-                    raise ContainerFailed(f"{message}; it is tried again every {CREATE_RETRY_SECONDS:g} s; the pod "
-                                          f"is kept (podcompose describe {pod.name}; podcompose down {pod.name})",
-                                          pod=pod.name, container=container)
-                raise PodFailed(message, pod=pod.name, container=container)
-            failed = result.failed_init
-            if failed is not None:
-                code = failed.exit_code if failed.state == "terminated" else \
-                    (failed.last_termination.exit_code if failed.last_termination else None)
-                detail = log_tail(runtime.client, failed.container_id) if failed.container_id else ""
-                message = f"init container {failed.name} of pod {pod.name} failed with exit code {code}"
-                if not result.retrying:
-                    raise PodFailed(message, pod=pod.name, container=failed.name, detail=detail)
-                raise ContainerFailed(message + "; it is retried with back-off (restartPolicy "
-                                      f"{pod.restart_policy}); the pod is kept (podcompose ps; podcompose down "
-                                      f"{pod.name})", pod=pod.name, container=failed.name, detail=detail)
-        except ContainerFailed:
-            raise
-        except BaseException:
-            if not options.keep_on_failure:
-                runtime.cleanup(pod, sink)
-            raise
-    finally:
-        lock.release()
-    process.ensure_running()
-    _await_agent(pod, started)      # within the settle window when the agent runs already
-    completed = runtime.settle(pod, started, apps_started) if options.detach else set()
-    for spec in pod.containers:
-        if spec.name in completed:
-            sink(Event("completed", pod=pod.name, container=spec.name, data={"exit_code": 0}))
-        else:
-            sink(Event("running", pod=pod.name, container=spec.name))
+    return read_events((namespace, name))
 
 
 def pod_events(runtime: "Runtime", pod: ObservedPod) -> list[dict]:
@@ -244,10 +230,8 @@ def pod_events(runtime: "Runtime", pod: ObservedPod) -> list[dict]:
     agent's (probe failures, back-off, kills with their reason, hook failures, refused mounts)."""
     import time
 
-    from .agent.sync import read_events
-
     events = [dict(e, at=_event_time(e["time"])) for e in runtime.events(pod)]
-    for event in read_events((pod.namespace, pod.name)):
+    for event in agent_events(pod.namespace, pod.name):
         events.append({"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(event["time"])),
                        "container": event.get("container", ""),
                        "reason": f"{event.get('reason')}: {event.get('message')}", "at": event["time"]})
@@ -269,36 +253,65 @@ def _event_time(text: str) -> float:
 
 def revive_agent(runtime: "Runtime") -> bool:
     """Start the agent when pods are kept for it but none runs (it was killed, or the host rebooted)."""
-    from . import naming
     from .agent import process
 
-    if process.is_running() and process.read_status().get("build") == process.build_id():
+    if process.is_running() and process.read_status().build == process.build_id():
         return False
-    filters = {"label": naming.pod_filter() + [f"{naming.ROLE}=desired"]}
-    if not runtime.client.api.volumes(filters=filters).get("Volumes"):
+    if not runtime.has_desired_pods():
         return False
     process.ensure_running()
     return True
 
 
-def _await_agent(pod: Pod, since: float, timeout: float = 3.0) -> None:
-    """Until the agent has reported on the pod since `since` (then `ps` right after `up` shows its READY)."""
-    import time
-
+def agent_report() -> AgentReport:
+    """What the node agent last reported (empty when none has)."""
     from .agent import process
 
-    deadline = time.monotonic() + timeout
-    key = f"{pod.namespace}/{pod.name}"
-    while time.monotonic() < deadline:
-        status = process.read_status()
-        if key in status.get("pods", {}) and status.get("updated", 0) >= since:
-            return
-        time.sleep(0.05)
+    return process.read_status()
+
+
+@dataclass(frozen=True)
+class AgentState:
+    """`agent status`: whether an agent runs for this daemon, since when, where it logs, and its report."""
+
+    pid: int | None
+    started_at: float | None
+    log: str
+    report: AgentReport
+
+
+def agent_state() -> AgentState:
+    from .agent import process
+
+    files = process.AgentFiles.current()
+    pid = process.agent_pid(files)
+    report = process.read_status(files) if pid else AgentReport()
+    return AgentState(pid, process.process_started_at(pid) if pid else None, str(files.log), report)
+
+
+def stop_agent() -> int | None:
+    """Stop the agent (its pods keep running); the pid stopped, or None when none ran."""
+    from .agent import process
+
+    return process.stop()
+
+
+def run_agent() -> int:
+    """Be the agent, in this process, until stopped (`agent run`)."""
+    from .agent.loop import main
+
+    return main()
+
+
+def keep_agent_running() -> None:
+    from .agent import process
+    process.ensure_running()
 
 
 def wait_ready(runtime: "Runtime", pods: list[Pod], timeout: float = 60) -> None:
     """Until every pod is Ready as the agent sees it: each app container and sidecar started and its
-    readiness probe passed (containers without one: running). Fails with the failing probe's last words."""
+    readiness probe passed (containers without one: running). Fails naming what is not ready, with the
+    probes' last words."""
     import time
 
     from .agent import process
@@ -306,27 +319,14 @@ def wait_ready(runtime: "Runtime", pods: list[Pod], timeout: float = 60) -> None
     deadline = time.monotonic() + timeout
     for pod in pods:
         while True:
-            record = process.read_status().get("pods", {}).get(f"{pod.namespace}/{pod.name}") or {}
-            if record.get("ready"):
+            report = process.read_status().pod(pod.namespace, pod.name)
+            if report is not None and report.status.ready:
                 break
             if time.monotonic() > deadline:
-                raise PodcomposeError(f"pod {pod.name} not ready after {timeout:g}s: {_not_ready(record)}")
+                why = report.not_ready() if report is not None else "the agent has not reported on it"
+                raise PodcomposeError(f"pod {pod.name} not ready after {timeout:g}s: {why}")
             process.ensure_running()
             time.sleep(0.2)
-
-
-def _not_ready(record: dict) -> str:
-    """Which containers are not ready, with their probes' last failures."""
-    if not record:
-        return "the agent has not reported on it"
-    parts = []
-    for status in (*record.get("init_statuses", ()), *record.get("statuses", ())):
-        if status.get("role") == "init" or status.get("ready"):
-            continue
-        why = "; ".join((record.get("probes") or {}).get(status["name"], {}).values()) \
-            or status.get("reason") or status.get("state", "")
-        parts.append(f"{status['name']} ({why})" if why else status["name"])
-    return ", ".join(parts) or record.get("kubectl_status", "")
 
 
 def down(runtime: "Runtime", targets: Iterable[tuple[str, str]], *, timeout: int | None = None,
@@ -363,6 +363,43 @@ def ps(runtime: "Runtime", namespace: str | None = None, names: Iterable[str] = 
     return [p for p in runtime.observe(namespace).pods if not wanted or p.name in wanted]
 
 
+@dataclass(frozen=True)
+class PodView:
+    """One pod as ps and describe show it: what Docker holds, and its status by the one phase rule."""
+
+    observed: ObservedPod
+    status: PodStatus
+    report: PodReport | None = None     # the agent's, when it has reported on the pod
+
+    @property
+    def supervised(self) -> bool:
+        return self.report is not None
+
+
+def pod_views(runtime: "Runtime", pods: Iterable[ObservedPod], report: AgentReport | None = None) -> list[PodView]:
+    """Each pod with the agent's status, or before the agent reports, the status read from Docker (with the
+    containers its desired state names that have no Docker container yet)."""
+    report = agent_report() if report is None else report
+    views = []
+    for pod in pods:
+        found = report.pod(pod.namespace, pod.name)
+        if found is not None:
+            views.append(PodView(pod, found.status, found))
+            continue
+        spec = runtime.desired(pod.namespace, pod.name) if pod.desired_volume else None
+        views.append(PodView(pod, observed_status(pod, spec)))
+    return views
+
+
+def pod_view(runtime: "Runtime", namespace: str, name: str) -> PodView:
+    return pod_views(runtime, [find_pod(runtime, namespace, name)])[0]
+
+
+def find(runtime: "Runtime", namespace: str, name: str) -> ObservedPod | None:
+    """The pod as Docker holds it, or None."""
+    return runtime.find(namespace, name)
+
+
 def find_pod(runtime: "Runtime", namespace: str, name: str) -> ObservedPod:
     pod = runtime.find(namespace, name)
     if pod is None:
@@ -383,4 +420,83 @@ def pick_container(pod: ObservedPod, name: str | None) -> ObservedContainer:
             return container
     names = ", ".join(c.container for c in pod.containers if c.role != "pause")
     raise PodcomposeError(f"pod {pod.name} has no container {name!r} (it has: {names})")
+
+
+def log_targets(pod: ObservedPod, container: str | None, all_containers: bool = False,
+                previous: bool = False) -> tuple[list[ObservedContainer], float | None]:
+    """The containers `logs` reads (the named one, every one, or as kubectl the sidecars and apps) and,
+    with `previous`, the run before the current one: (containers, the unix time its lines end, or None)."""
+    from .errors import UsageError
+
+    earlier = pod.previous_attempt(container) if container and previous else None
+    if container and earlier is not None and not any(c.container == container for c in pod.containers):
+        return [earlier], None          # between two attempts: the new one is not made yet
+    if container:
+        containers = [pick_container(pod, container)]
+    elif all_containers:
+        containers = pod.by_role("init", "sidecar", "app")
+    else:
+        containers = pod.by_role("sidecar", "app")
+    if not previous:
+        return containers, None
+    if len(containers) != 1:
+        raise UsageError("--previous needs one container: add -c CONTAINER")
+    earlier = pod.previous_attempt(containers[0].container)
+    if earlier is not None:     # the agent restarts as a new attempt and keeps the one before
+        return [earlier], None
+    if containers[0].restart_count == 0:
+        raise PodcomposeError(f"container {containers[0].container} has not restarted: there is no previous log")
+    # Restarted in place (by Docker, before the agent): between the previous run's exit and this run's
+    # start; the log copier stamps lines when it reads them, so a boundary at either end can cut the wrong way.
+    from .runtime.logs import unix_time
+
+    restarted = containers[0]
+    return containers, (unix_time(restarted.finished_at) + unix_time(restarted.started_at)) / 2
+
+
+def log_lines(runtime: "Runtime", containers: list[ObservedContainer],
+              options: "LogOptions") -> Iterator[tuple[str, str]]:
+    """(container, line) of each container's log, merged in time order (followed with `options.follow`)."""
+    return runtime.logs(containers, options)
+
+
+def exec_in(runtime: "Runtime", container: ObservedContainer,
+            command: list[str]) -> tuple[Iterator[tuple[bytes | None, bytes | None]], "ExecResult"]:
+    """Run `command` in a container: (output chunks (stdout, stderr), a handle for the exit code)."""
+    return runtime.exec(container, command)
+
+
+def docker_version(runtime: "Runtime") -> str | None:
+    return runtime.version()
+
+
+# --- the ConfigMaps, Secrets and claims kept for pods ---------------------------------------------
+
+def kept_documents(runtime: "Runtime") -> list["Document"]:
+    """The kept ConfigMaps, Secrets and claims, as documents (pods loaded by `up` may refer to them)."""
+    return runtime.kept_documents()
+
+
+def keep_objects(runtime: "Runtime", documents: Iterable["Document"],
+                 namespace: str | None = None) -> list[tuple[str, str, str, bool]]:
+    """Keep each ConfigMap, Secret and claim, as an API server keeps them: (kind, name, volume, new) each."""
+    return runtime.keep_objects(documents, namespace)
+
+
+def remove_objects(runtime: "Runtime", documents: Iterable["Document"],
+                   namespace: str | None = None) -> list[tuple[str, str]]:
+    """Remove the kept objects among `documents` (as kubectl delete -f); (kind, name) of each removed."""
+    return runtime.remove_objects(documents, namespace)
+
+
+def kept_objects(runtime: "Runtime", namespace: str | None = None) -> list["Kept"]:
+    return runtime.kept_objects(namespace)
+
+
+def create_object(runtime: "Runtime", kind: str, name: str, namespace: str,
+                  entries: Mapping[str, bytes]) -> tuple[str, bool]:
+    """`create configmap|secret generic`: keep an object made of `entries`; (its volume, whether it is new)."""
+    from .runtime.objects import object_document
+
+    return runtime.keep_object(object_document(kind, name, namespace, entries), namespace)
 

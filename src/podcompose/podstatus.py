@@ -1,16 +1,22 @@
 """Pod and container status as the kubelet reports it and kubectl prints it. Pure.
 
-`pod_phase` follows the kubelet's getPhase (pkg/kubelet/kubelet_pods.go); `kubectl_status`,
-`ready_column` and `restarts` follow kubectl's printPod (pkg/printers/internalversion).
+`pod_phase` follows the kubelet's getPhase (pkg/kubelet/kubelet_pods.go): the one phase rule, for the
+agent's status and for a pod read from Docker before the agent reports (`observed_status`);
+`kubectl_status`, `ready_column` and `restarts` follow kubectl's printPod (pkg/printers/internalversion).
+`PodReport` and `AgentReport` are what the agent writes of its pods (through codec.py) and every face reads.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
 
 from .model import Role
 
-PodPhase = Literal["Pending", "Running", "Succeeded", "Failed"]
+if TYPE_CHECKING:
+    from .model import Pod
+    from .state import ObservedContainer, ObservedPod
+
+PodPhase = Literal["Pending", "Running", "Succeeded", "Failed", "Unknown"]
 StateName = Literal["waiting", "running", "terminated"]
 
 
@@ -179,3 +185,81 @@ def restarts(status: PodStatus) -> int:
         return sum(s.restart_count for s in status.init_statuses)
     return sum(s.restart_count for s in status.init_statuses if s.role == "sidecar") + \
         sum(s.restart_count for s in status.statuses)
+
+
+# --- the agent's report ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PodReport:
+    """What the agent last saw of one pod (read by ps, describe, attached `up`, `--wait` and the Python API)."""
+
+    status: PodStatus
+    errors: dict[str, str] = field(default_factory=dict)             # container -> why it could not be made
+    probes: dict[str, dict[str, str]] = field(default_factory=dict)  # container -> probe -> its last failure
+    waits: dict[str, float] = field(default_factory=dict)            # container -> end of its back-off
+
+    def probe_failures(self) -> dict[str, dict[str, str]]:
+        """Each container's probes' last failures ({} when all pass)."""
+        return {name: messages for name, messages in self.probes.items() if messages}
+
+    def not_ready(self) -> str:
+        """Which app containers and sidecars are not ready, with their probes' last failures."""
+        parts = []
+        for s in (*self.status.init_statuses, *self.status.statuses):
+            if s.role == "init" or s.ready:
+                continue
+            why = "; ".join(self.probes.get(s.name, {}).values()) or self.errors.get(s.name, "") \
+                or s.reason or s.state
+            parts.append(f"{s.name} ({why})" if why else s.name)
+        return ", ".join(parts) or self.status.kubectl_status
+
+
+@dataclass(frozen=True)
+class AgentReport:
+    """The agent's status file: who wrote it, when, and each pod it supervises by "namespace/name"."""
+
+    pid: int = 0
+    updated: float = 0.0
+    build: str = ""
+    pods: dict[str, PodReport] = field(default_factory=dict)
+
+    def pod(self, namespace: str, name: str) -> PodReport | None:
+        return self.pods.get(f"{namespace}/{name}")
+
+
+# --- before the agent reports ------------------------------------------------------------------
+
+def _observed_container_status(name: str, role: Role, found: "ObservedContainer | None") -> ContainerStatus:
+    if found is None:
+        return ContainerStatus(name, role, "waiting", reason="ContainerCreating")
+    if found.running:
+        return ContainerStatus(name, role, "running", started=True, restart_count=found.restart_count,
+                               container_id=found.id)
+    if found.status in ("exited", "dead") and found.exit_code is not None:
+        return ContainerStatus(name, role, "terminated", reason=termination_reason(found.exit_code, found.oom_killed),
+                               exit_code=found.exit_code, restart_count=found.restart_count, container_id=found.id)
+    return ContainerStatus(name, role, "waiting", reason="ContainerCreating", restart_count=found.restart_count,
+                           container_id=found.id)
+
+
+def observed_status(pod: "ObservedPod", spec: "Pod | None" = None) -> PodStatus:
+    """A pod's status from its Docker containers alone, by the same getPhase as the agent's: `spec` (the
+    desired state, when kept) adds the containers Docker has none of yet and the pod's restartPolicy."""
+    found = {c.container: c for c in pod.containers if c.role != "pause"}
+    if spec is not None:
+        inits = [(c.name, c.role) for c in spec.init_containers]
+        apps = [(c.name, c.role) for c in spec.containers]
+    else:
+        inits = [(c.container, c.role) for c in pod.by_role("init", "sidecar")]
+        apps = [(c.container, c.role) for c in pod.by_role("app")]
+    init_statuses = tuple(_observed_container_status(n, r, found.get(n)) for n, r in inits)   # type: ignore[arg-type]
+    statuses = tuple(_observed_container_status(n, r, found.get(n)) for n, r in apps)        # type: ignore[arg-type]
+    if not pod.containers:
+        return PodStatus("Unknown", init_statuses, statuses)
+    pause = pod.pause
+    terminal = pause is None or not pause.running       # the sandbox is gone: nothing runs in it again
+    restart_policy = spec.restart_policy if spec is not None else "Always"
+    phase = pod_phase(restart_policy, init_statuses, statuses, terminal=terminal)
+    initialized = all(s.state == "terminated" and s.exit_code == 0 or s.role == "sidecar" and s.state == "running"
+                      for s in init_statuses)
+    return PodStatus(phase, init_statuses, statuses, initialized=initialized)

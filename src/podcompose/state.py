@@ -1,4 +1,5 @@
-"""What Docker already has for a pod, as the runtime observed it (plain data)."""
+"""What Docker already has for a pod, as the runtime observed it (plain data; its phase is
+podstatus.observed_status's, by the kubelet's one getPhase)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -61,28 +62,6 @@ class ObservedPod:
 
     def by_role(self, *roles: str) -> list[ObservedContainer]:
         return sorted((c for c in self.containers if c.role in roles), key=lambda c: c.order)
-
-    @property
-    def phase(self) -> str:
-        """A Kubernetes-like pod phase derived from the containers' states."""
-        pause = self.pause
-        apps = self.by_role("app")
-        if pause is None or not pause.running:
-            if apps and all(c.status == "exited" for c in apps):     # a finished pod: the agent stopped its pause
-                return "Succeeded" if all(c.exit_code == 0 for c in apps) else "Failed"
-            return "Failed" if self.containers else "Unknown"
-        if not apps:
-            inits = self.by_role("init")
-            if any(c.status == "exited" and c.exit_code not in (0, None) for c in inits):
-                return "Failed"
-            return "Pending"
-        if any(c.running for c in apps):
-            return "Running"
-        if all(c.status == "exited" and c.exit_code == 0 for c in apps):
-            return "Succeeded"
-        if all(c.status == "exited" for c in apps):
-            return "Failed"
-        return "Pending"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any, Iterator, Literal, Mapping, Sequence
 
 from . import api
 from .errors import PodcomposeError
+from .podstatus import PodStatus
 from .state import ObservedPod
 from .wait import WaitStrategy, wait_for
 
@@ -41,13 +42,12 @@ class PodSession:
         self.wait = list(wait)
         self.timeout = timeout
         self.keep = keep
-        self._runtime = None
+        self._runtime: api.Runtime | None = None
 
     @property
-    def runtime(self):
+    def runtime(self) -> "api.Runtime":
         if self._runtime is None:
-            from .runtime import Runtime
-            self._runtime = Runtime()
+            self._runtime = api.connect()
         return self._runtime
 
     def up(self) -> "PodSession":
@@ -62,17 +62,19 @@ class PodSession:
     def observed(self) -> ObservedPod:
         return api.find_pod(self.runtime, self.namespace, self.name)
 
+    def status(self) -> PodStatus:
+        """The pod's status as `ps` shows it: the agent's, or before it reports, read from Docker."""
+        return api.pod_view(self.runtime, self.namespace, self.name).status
+
     def exec(self, container: str | None, *command: str) -> ExecOutput:
         target = api.pick_container(self.observed(), container)
-        stream, result = self.runtime.exec(target, list(command))
+        stream, result = api.exec_in(self.runtime, target, list(command))
         chunks = [(out or b"") + (err or b"") for out, err in stream]
         return ExecOutput(result.exit_code, b"".join(chunks).decode(errors="replace"))
 
     def logs(self, container: str | None = None) -> str:
-        from .runtime import LogOptions
-
         target = api.pick_container(self.observed(), container)
-        return "\n".join(line for _, line in self.runtime.logs([target], LogOptions()))
+        return "\n".join(line for _, line in api.log_lines(self.runtime, [target], api.LogOptions()))
 
     def __enter__(self) -> "PodSession":
         try:

@@ -10,16 +10,23 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from .errors import PodcomposeError
+from .state import ObservedPod
 
-if TYPE_CHECKING:
-    from .testing import PodSession
+
+class Session(Protocol):
+    """What a strategy asks of the pod it waits on (testing.PodSession is one)."""
+
+    name: str
+
+    def logs(self, container: str | None = None) -> str: ...
+    def observed(self) -> ObservedPod: ...
 
 
 class WaitStrategy(Protocol):
-    def ready(self, session: "PodSession") -> bool: ...
+    def ready(self, session: Session) -> bool: ...
     def describe(self) -> str: ...
 
 
@@ -30,7 +37,7 @@ class LogMessage:
     container: str
     pattern: str
 
-    def ready(self, session: "PodSession") -> bool:
+    def ready(self, session: Session) -> bool:
         return re.search(self.pattern, session.logs(self.container)) is not None
 
     def describe(self) -> str:
@@ -44,7 +51,7 @@ class HttpGet:
     url: str
     status: int = 200
 
-    def ready(self, session: "PodSession") -> bool:
+    def ready(self, session: Session) -> bool:
         try:
             with urllib.request.urlopen(self.url, timeout=2) as response:
                 return response.status == self.status
@@ -63,7 +70,7 @@ class Running:
 
     container: str | None = None
 
-    def ready(self, session: "PodSession") -> bool:
+    def ready(self, session: Session) -> bool:
         pod = session.observed()
         apps = [c for c in pod.containers if c.role == "app" and self.container in (None, c.container)]
         return bool(apps) and all(c.status == "running" for c in apps)
@@ -72,7 +79,7 @@ class Running:
         return f"container {self.container or '(all apps)'} running"
 
 
-def wait_for(session: "PodSession", strategies: list[WaitStrategy], timeout: float = 60, interval: float = 0.2) -> None:
+def wait_for(session: Session, strategies: list[WaitStrategy], timeout: float = 60, interval: float = 0.2) -> None:
     deadline = time.monotonic() + timeout
     pending = list(strategies)
     while pending:

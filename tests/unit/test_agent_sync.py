@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from podcompose import naming
-from podcompose.agent import store
+from podcompose.runtime import store
 from podcompose.agent.sync import PodSyncer
 from podcompose.decide import KillContainer, PodActions, StartContainer
 from podcompose.load import load_text
@@ -102,3 +102,30 @@ def test_older_attempts_than_the_previous_are_removed(running: bool) -> None:
     sync, _ = syncer(api)
     sync._move_aside("app")
     assert ("remove", oldest) in api.calls and ("rename", f"{current}->web_app.1") in api.calls
+
+
+def test_the_previous_attempt_stays_while_its_successor_cannot_be_made() -> None:
+    api = new_api()
+    add(api, "web_POD", "POD", "pause", True)
+    previous = add(api, "web_app.0", "app", "app", False, 0)    # moved aside by a try that then failed
+    sync, _ = syncer(api)
+    api.calls.clear()
+    sync._move_aside("app")                                      # the next try: still the previous (logs --previous)
+    assert ("remove", previous) not in api.calls and api.calls == []
+
+
+def test_a_container_whose_next_attempt_cannot_be_made_is_reported_waiting_with_the_reason() -> None:
+    from podcompose.podstatus import ContainerStatus
+
+    api = new_api(fail=True)
+    add(api, "web_POD", "POD", "pause", True)
+    add(api, "web_app", "app", "app", False)
+    sync, _ = syncer(api)
+    ended = ContainerStatus("app", "app", "terminated", reason="Error", exit_code=1, container_id="id-web_app")
+    actions = PodActions(status=PodStatus("Running", (), (ended,)),
+                         starts=(StartContainer("app", "app", "Restart", "restart", 1, None),))
+    sync.apply(actions)
+    [app] = sync.status_record(actions.status).status.statuses
+    assert (app.state, app.reason, app.exit_code) == ("waiting", "CreateContainerError", None)
+    assert "cannot create web_app" in app.message and app.last_termination is not None
+    assert app.last_termination.exit_code == 1

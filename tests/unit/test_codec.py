@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from podcompose import codec
-from podcompose.agent.store import DesiredPod
+from podcompose.runtime.store import DesiredPod
 from podcompose.load import load_files, load_text
 from podcompose.model import pods_from_documents
 from podcompose.probes_model import GRPCAction, HTTPGetAction, TCPSocketAction

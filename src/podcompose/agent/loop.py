@@ -25,7 +25,9 @@ from .. import naming
 from ..decide import decide
 from ..errors import PodcomposeError
 from ..events import Event
-from . import process, store
+from ..podstatus import AgentReport, PodReport
+from ..runtime import store
+from . import process
 from .prober import ProbeManager
 from .sync import PodKey, PodSyncer, forget_events, record_event, recording
 from .watch import WAKING_EVENTS
@@ -70,7 +72,7 @@ class Agent:
         self.wake = _Wake()
         self.stopping = threading.Event()
         self.timers: dict[PodKey, float] = {}
-        self.statuses: dict[PodKey, dict[str, Any]] = {}
+        self.statuses: dict[PodKey, PodReport] = {}
         self.workers = ThreadPoolExecutor(max_workers=POD_WORKERS, thread_name_prefix="pod")
         self.running: set[PodKey] = set()
         self.again: set[PodKey] = set()
@@ -79,6 +81,7 @@ class Agent:
         self.files = process.AgentFiles.current()
         self.prober: ProbeManager | None = None
         self.create_failures: dict[tuple[PodKey, str], tuple[float, str]] = {}
+        self.unready_configs: set[tuple[PodKey, str]] = set()
 
     # --- life -------------------------------------------------------------------------------
 
@@ -245,22 +248,22 @@ class Agent:
                 forget_events(key)
             self.timers.pop(key, None)
             self.statuses.pop(key, None)
+            self.unready_configs.difference_update({u for u in self.unready_configs if u[0] == key})
             self._write_status()
             return False
         if desired.build and desired.build != process.build_id():
             log.warning("pod %s/%s was written by another podcompose build (%s, this agent is %s): left for an "
                         "agent of that build", namespace, name, desired.build, process.build_id())
             return False
-        syncer = PodSyncer(client, key, desired, self.prober, self.emit, self.create_failures)
+        syncer = PodSyncer(client, key, desired, self.prober, self.emit, self.create_failures, self.unready_configs)
         observation = syncer.observe()
         actions = decide(desired.pod, observation, self.prober.results(key), self.clock())
+        before = self.statuses.get(key)
         for wait in actions.waits:
-            if self.statuses.get(key, {}).get("waits", {}).get(wait.container) != wait.until:
+            if before is None or before.waits.get(wait.container) != wait.until:
                 record_event(key, wait.container, "BackOff", wait.message, "Warning")
         changed = syncer.apply(actions)
-        record = syncer.status_record(actions.status)
-        record["waits"] = {w.container: w.until for w in actions.waits}
-        self.statuses[key] = record
+        self.statuses[key] = syncer.status_record(actions.status, {w.container: w.until for w in actions.waits})
         retries = [at for (k, _), (at, _) in self.create_failures.items() if k == key]
         wake = [w for w in (actions.wake_at, *retries) if w is not None]
         if wake:
@@ -282,10 +285,9 @@ class Agent:
 
     def _write_status_locked(self) -> None:
         try:
-            process.write_status(self.files, {
-                "pid": int(self.files.pid.read_text().strip() or 0), "updated": self.clock(),
-                "build": process.build_id(),
-                "pods": {f"{ns}/{name}": status for (ns, name), status in sorted(self.statuses.items())}})
+            process.write_status(self.files, AgentReport(
+                pid=int(self.files.pid.read_text().strip() or 0), updated=self.clock(), build=process.build_id(),
+                pods={f"{ns}/{name}": status for (ns, name), status in sorted(self.statuses.items())}))
         except OSError as error:
             log.warning("cannot write %s: %s", self.files.status, error)
 

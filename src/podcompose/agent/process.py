@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import hashlib
-import json
 import os
 import signal
 import subprocess
@@ -22,7 +21,9 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+
+from .. import codec
+from ..podstatus import AgentReport
 
 RUN_DIR_ENV = "PODCOMPOSE_RUN_DIR"
 DEFAULT_RUN_DIR = "/run/podcompose"
@@ -121,7 +122,7 @@ def ensure_running() -> tuple[int | None, bool]:
     replaces one of another build (its pods keep running meanwhile)."""
     files = AgentFiles.current()
     pid = agent_pid(files)
-    if pid is not None and read_status(files).get("build") != build_id():
+    if pid is not None and read_status(files).build != build_id():
         stop()
         pid = agent_pid(files)
     if pid is not None:
@@ -135,7 +136,7 @@ def ensure_running() -> tuple[int | None, bool]:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         pid = agent_pid(files)
-        if pid is not None and read_status(files).get("pid") == pid:   # up, and has said which build it is
+        if pid is not None and read_status(files).pid == pid:   # up, and has said which build it is
             return pid, True
         time.sleep(0.05)
     from ..errors import PodcomposeError
@@ -157,21 +158,31 @@ def stop(timeout: float = 10.0) -> int | None:
     return pid
 
 
-def write_status(files: AgentFiles, status: dict[str, Any]) -> None:
-    import threading
-
+def write_status(files: AgentFiles, report: AgentReport) -> None:
     tmp = files.status.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps(status, sort_keys=True))
+    tmp.write_bytes(codec.dumps(report))
     os.chmod(tmp, 0o600)
     tmp.replace(files.status)
 
 
-def read_status(files: AgentFiles | None = None) -> dict[str, Any]:
+def read_status(files: AgentFiles | None = None) -> AgentReport:
+    """The agent's last report, decoded (the one place that reads the status file); empty when there is
+    none, or when it was written by a podcompose whose format differs (that agent is replaced)."""
     files = files or AgentFiles.current()
     try:
-        return json.loads(files.status.read_text())  # type: ignore[no-any-return]
-    except (OSError, ValueError):
-        return {}
+        return codec.loads(AgentReport, files.status.read_bytes())
+    except (OSError, ValueError, TypeError, KeyError):
+        return AgentReport()
+
+
+def await_report(namespace: str, name: str, since: float, timeout: float = 3.0) -> None:
+    """Until the agent has reported on the pod since `since` (then `ps` right after `up` shows its READY)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        report = read_status()
+        if report.pod(namespace, name) is not None and report.updated >= since:
+            return
+        time.sleep(0.05)
 
 
 def process_started_at(pid: int) -> float | None:

@@ -15,7 +15,7 @@ import json
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +26,12 @@ from .. import naming
 from ..decide import KillContainer, PodActions, PodObservation, StartContainer
 from ..errors import PodcomposeError
 from ..events import Event, EventSink
-from ..podstatus import PodStatus
+from ..podstatus import ContainerStatus, PodReport, PodStatus, Termination
 from ..runtime.builder import ContainerConfigError, PodBuilder
 from ..runtime.client import container_pid
 from ..runtime.hooks import run_hook
-from . import labels, process, store
+from ..runtime import store
+from . import labels, process
 
 log = logging.getLogger("podcompose.agent")
 
@@ -85,7 +86,8 @@ def forget_events(key: PodKey) -> None:
 
 class PodSyncer:
     def __init__(self, client: docker.DockerClient, key: PodKey, desired: store.Desired | None,
-                 prober: Any, emit: EventSink, create_failures: dict[tuple[PodKey, str], tuple[float, str]]) -> None:
+                 prober: Any, emit: EventSink, create_failures: dict[tuple[PodKey, str], tuple[float, str]],
+                 unready_configs: set[tuple[PodKey, str]] | None = None) -> None:
         self.client = client
         self.key = key
         self.desired = desired
@@ -93,7 +95,9 @@ class PodSyncer:
         self.emit = emit
         self.create_failures = create_failures     # the agent's: (pod, container) -> (retry at, message)
         self.inspected: list[dict[str, Any]] = []
-        self.config_errors: set[str] = set()       # containers whose last start failed a retried config check
+        self.config_errors: set[str] = set()       # containers whose start in this pass failed a config check
+        # the agent's: (pod, container) whose last start failed a config check (CreateContainerConfigError)
+        self.unready_configs = unready_configs if unready_configs is not None else set()
 
     # --- what Docker has --------------------------------------------------------------------
 
@@ -190,6 +194,8 @@ class PodSyncer:
         """The previous attempt keeps its log under `<name>.<attempt>`; older ones are removed."""
         namespace, pod = self.key
         current = naming.container_name(namespace, pod, container)
+        # with no current attempt (the last try to make one failed), the earlier one is still the previous
+        has_current = any(attrs.get("Name", "").lstrip("/") == current for attrs in self.inspected)
         for attrs in self.inspected:
             found = attrs.get("Name", "").lstrip("/")
             labels_ = (attrs.get("Config") or {}).get("Labels") or {}
@@ -201,7 +207,7 @@ class PodSyncer:
                     self.client.api.rename(attrs["Id"], naming.attempt_name(namespace, pod, container, int(attempt)))
                 except (docker.errors.APIError, ValueError):
                     self._remove(str(attrs["Id"]))
-            else:
+            elif has_current:
                 self._remove(str(attrs["Id"]))   # older than the previous attempt
 
     def start(self, start: StartContainer, sandbox_id: str) -> bool:
@@ -220,9 +226,13 @@ class PodSyncer:
             self.create_failures[(self.key, spec.name)] = (time.time() + CREATE_RETRY_SECONDS, error.message)
             if isinstance(error, ContainerConfigError):
                 self.config_errors.add(spec.name)
+                self.unready_configs.add((self.key, spec.name))
+            else:
+                self.unready_configs.discard((self.key, spec.name))
             self.record(spec.name, "Failed", error.message, "Warning")
             return False
         self.create_failures.pop((self.key, spec.name), None)
+        self.unready_configs.discard((self.key, spec.name))
         reason = "Started" if start.restart_count == 0 else "Restarted"
         self.record(spec.name, reason, start.message or start.reason)
         if spec.lifecycle.post_start is not None:
@@ -285,13 +295,23 @@ class PodSyncer:
             self.emit(Event("warning", pod=self.key[1], container=container, message=f"{reason}: {message}",
                             data={"reason": reason}))
 
-    def status_record(self, status: PodStatus) -> dict[str, Any]:
+    def status_record(self, status: PodStatus, waits: dict[str, float] | None = None) -> PodReport:
         """The pod's status as the agent last saw it (read by ps, describe and `up --wait`)."""
-        data = asdict(status)
-        data.update(kubectl_status=status.kubectl_status, ready=status.ready, ready_column=status.ready_column,
-                    restarts=status.restarts)
         errors = {name: message for (key, name), (_, message) in self.create_failures.items() if key == self.key}
-        data["errors"] = errors
-        data["probes"] = {s.name: self.prober.last_messages(s.container_id)
-                          for s in (*status.init_statuses, *status.statuses) if s.container_id}
-        return data
+        status = replace(status, init_statuses=tuple(self._with_create_error(s, errors) for s in status.init_statuses),
+                         statuses=tuple(self._with_create_error(s, errors) for s in status.statuses))
+        probes = {s.name: {str(kind): text for kind, text in self.prober.last_messages(s.container_id).items()}
+                  for s in (*status.init_statuses, *status.statuses) if s.container_id}
+        return PodReport(status, errors, probes, dict(waits or {}))
+
+    def _with_create_error(self, status: ContainerStatus, errors: dict[str, str]) -> ContainerStatus:
+        """A container whose next attempt could not be made waits with the kubelet's reason for it, and its
+        message; a run that ended before is its last termination."""
+        if status.name not in errors or status.state == "running":
+            return status
+        last = status.last_termination
+        if status.state == "terminated":
+            last = Termination(status.exit_code if status.exit_code is not None else -1, status.reason)
+        config = (self.key, status.name) in self.unready_configs
+        return replace(status, state="waiting", reason="CreateContainerConfigError" if config else
+                       "CreateContainerError", message=errors[status.name], exit_code=None, last_termination=last)

@@ -11,32 +11,26 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from typing import TYPE_CHECKING
-
-from ..agent import process
-from ..agent.sync import read_events
+from .. import api
 from ..model import Pod
+from ..state import ObservedContainer
 from .ui import UI
 
-if TYPE_CHECKING:
-    from ..runtime import Runtime
-
 LOOK_SECONDS = 0.3
+FINISHED = ("Succeeded", "Failed")
 
 
-def attach(runtime: "Runtime", pods: list[Pod], ui: UI) -> int:
-    from ..runtime import LogOptions
-
+def attach(runtime: "api.Runtime", pods: list[Pod], ui: UI) -> int:
     targets = [(p.namespace, p.name) for p in pods]
     width = max((len(c.name) for p in pods for c in p.all_containers), default=0)
     lines: queue.Queue[tuple[str, str]] = queue.Queue(maxsize=10_000)
     followed: set[str] = set()
     live: set[str] = set()
-    seen_events = {key: len(read_events(key)) for key in targets}
+    seen_events = {key: len(api.agent_events(*key)) for key in targets}
 
-    def follow(container: object, name: str, container_id: str) -> None:
+    def follow(container: ObservedContainer, name: str, container_id: str) -> None:
         try:
-            for _, line in runtime.logs([container], LogOptions(follow=True)):  # type: ignore[list-item]
+            for _, line in api.log_lines(runtime, [container], api.LogOptions(follow=True)):
                 lines.put((name, line))
         finally:
             live.discard(container_id)
@@ -44,9 +38,9 @@ def attach(runtime: "Runtime", pods: list[Pod], ui: UI) -> int:
     while True:
         finished = 0
         for key in targets:
-            pod = runtime.find(*key)
-            status = process.read_status().get("pods", {}).get(f"{key[0]}/{key[1]}") or {}
-            if pod is None or status.get("phase") in ("Succeeded", "Failed") and not live:
+            pod = api.find(runtime, *key)
+            report = api.agent_report().pod(*key)
+            if pod is None or report is not None and report.status.phase in FINISHED and not live:
                 finished += 1
             for container in (pod.by_role("sidecar", "app") if pod else []):
                 if container.id not in followed:
@@ -54,7 +48,7 @@ def attach(runtime: "Runtime", pods: list[Pod], ui: UI) -> int:
                     live.add(container.id)
                     threading.Thread(target=follow, args=(container, container.container, container.id),
                                      daemon=True).start()
-            events = read_events(key)
+            events = api.agent_events(*key)
             for event in events[seen_events.get(key, 0):]:
                 if event.get("type") == "Warning" or event.get("reason") in ("Killing", "Restarted"):
                     who = f"{key[1]}/{event['container']}" if event.get("container") else key[1]
@@ -69,20 +63,19 @@ def attach(runtime: "Runtime", pods: list[Pod], ui: UI) -> int:
             ui.log_line(name, line, True, width)
         if finished == len(targets) and lines.empty():
             return result(runtime, targets, ui)
-        process.ensure_running()
+        api.keep_agent_running()
 
 
-def result(runtime: "Runtime", targets: list[tuple[str, str]], ui: UI) -> int:
+def result(runtime: "api.Runtime", targets: list[tuple[str, str]], ui: UI) -> int:
     """The pods' result: the first failing app container's exit code, else 0."""
     code = 0
     for namespace, name in targets:
-        pod = runtime.find(namespace, name)
+        pod = api.find(runtime, namespace, name)
         if pod is None:
             continue
         for container in pod.by_role("app"):
             if container.exit_code:
                 code = code or container.exit_code
-        status = process.read_status().get("pods", {}).get(f"{namespace}/{name}") or {}
-        ui.info(f"{name}: {status.get('phase') or pod.phase}")
+        ui.info(f"{name}: {api.pod_views(runtime, [pod])[0].status.phase}")
     return code
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:     # rich only draws on a terminal (see ui.py)
     from rich.text import Text
 
 STYLES = {"pending": "dim", "pulling": "yellow", "created": "cyan", "started": "cyan", "running": "green",
-          "completed": "green", "failed": "red bold", "removed": "dim", "up to date": "green"}
+          "completed": "green", "failed": "red bold", "removed": "dim", "up to date": "green", "waiting": "yellow"}
 
 
 def _bytes(n: float) -> str:
@@ -44,7 +44,7 @@ class LiveUp:
                 layers[event.data["layer"]] = (event.data.get("current") or 0, event.data["total"])
         elif event.kind == "pulled":
             self.pulls.pop(event.data.get("image", ""), None)
-        elif event.kind in ("created", "started", "running", "completed") and key in self.rows:
+        elif event.kind in ("created", "started", "running", "completed", "waiting") and key in self.rows:
             self.rows[key] = event.kind
         elif event.kind == "up-to-date":
             for row in self.rows:

@@ -5,7 +5,10 @@ from typing import Any
 
 from .. import redact
 from ..model import Pod
+from ..api import PodView
+from ..podstatus import ContainerStatus
 from ..state import ObservedPod
+from .status_view import container_fields, status_column
 from .ui import UI
 
 
@@ -22,55 +25,73 @@ def _spec_data(pod: ObservedPod) -> list[dict[str, Any]]:
             for c in pod.containers]
 
 
-def _agent_records() -> dict[str, Any]:
-    """What the node agent last reported, by "namespace/pod" (read once per rendering)."""
-    from ..agent import process
-
-    return process.read_status().get("pods", {})
+_STATES = {"waiting": "waiting", "running": "running", "terminated": "exited"}   # in Docker's words, as ps's
 
 
-def _agent_record(pod: ObservedPod, records: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What the node agent last reported of the pod (empty when it does not supervise it)."""
-    return (_agent_records() if records is None else records).get(f"{pod.namespace}/{pod.name}") or {}
+def _waiting_data(status: ContainerStatus, image: str) -> dict[str, Any]:
+    """A container of the spec that has no Docker container (between two attempts, or one that cannot be
+    made yet): listed as a kubelet lists it, in the state its status gives (waiting, with its reason)."""
+    return {"name": status.name, "role": status.role, "state": _STATES[status.state], "exitCode": status.exit_code,
+            "restarts": status.restart_count, "image": image, "id": None, "dockerName": None, "startedAt": None}
 
 
-def _status_of(record: dict[str, Any], name: str) -> dict[str, Any]:
-    return next((s for s in (*record.get("init_statuses", ()), *record.get("statuses", ())) if s.get("name") == name),
-                {})
+def _every_container(view: PodView, images: dict[str, str]) -> list[tuple[dict[str, Any], ContainerStatus | None]]:
+    """Each container of the pod in the spec's order (the pause container first), with its status: the
+    Docker container when there is one, else a waiting entry, so a container of the spec is never missing."""
+    entries = _container_data(view.observed)
+    by_name = {e["name"]: e for e in entries if e["role"] != "pause"}
+    ordered: list[tuple[dict[str, Any], ContainerStatus | None]] = [(e, None) for e in entries if e["role"] == "pause"]
+    for status in (*view.status.init_statuses, *view.status.statuses):
+        entry = by_name.pop(status.name, None)
+        ordered.append((entry if entry is not None else _waiting_data(status, images.get(status.name, "")), status))
+    ordered += [(e, None) for e in entries if e["role"] != "pause" and e["name"] in by_name]
+    return ordered
 
 
-def pods_as_data(pods: list[ObservedPod]) -> list[dict[str, Any]]:
+def _known_images(view: PodView) -> dict[str, str]:
+    """Each container's image as Docker knows it (from any attempt)."""
+    return {c.container: c.image for c in (*view.observed.containers, *view.observed.previous)}
+
+
+def pods_as_data(views: list[PodView]) -> list[dict[str, Any]]:
     found = []
-    records = _agent_records()
-    for p in pods:
-        record = _agent_record(p, records)
-        containers = _container_data(p)
-        for container in containers:
-            status = _status_of(record, container["name"])
-            if container["role"] != "pause":
-                container["ready"] = bool(status.get("ready"))
-                container["reason"] = status.get("reason") or None
-        found.append({"namespace": p.namespace, "name": p.name, "phase": record.get("phase") or p.phase,
-                      "ready": record.get("ready_column"), "status": record.get("kubectl_status") or p.phase,
-                      "restarts": record.get("restarts", sum(c.restart_count for c in p.containers)),
-                      "supervised": bool(record), "source": p.source, "containers": containers,
+    for view in views:
+        p, status = view.observed, view.status
+        containers = []
+        for entry, container_status in _every_container(view, _known_images(view)):
+            if entry["role"] == "pause":
+                pass
+            elif container_status is not None and (view.supervised or entry["id"] is None):
+                entry |= container_fields(container_status)
+            else:
+                entry |= {"ready": False, "reason": None}
+            containers.append(entry)
+        found.append({"namespace": p.namespace, "name": p.name, "phase": status.phase,
+                      "ready": status.ready_column if view.supervised else None,
+                      "status": status_column(status) if view.supervised else status.phase,
+                      "restarts": status.restarts if view.supervised else sum(c.restart_count for c in p.containers),
+                      "supervised": view.supervised, "source": p.source, "containers": containers,
                       "volumes": list(p.volumes)})
     return found
 
 
-def pods_table(pods: list[ObservedPod]) -> tuple[list[str], list[list[str]]]:
+def pods_table(views: list[PodView]) -> tuple[list[str], list[list[str]]]:
     """kubectl's READY and STATUS for each pod (from the agent), then a row per container."""
     columns = ["NAMESPACE", "POD", "READY", "STATUS", "CONTAINER", "ROLE", "STATE", "EXIT", "RESTARTS", "IMAGE"]
     rows = []
-    records = _agent_records()
-    for pod in pods:
-        record = _agent_record(pod, records)
-        ready, status = record.get("ready_column") or "-", record.get("kubectl_status") or pod.phase
-        for i, c in enumerate(pod.containers):
+    for view in views:
+        pod, status = view.observed, view.status
+        ready = status.ready_column if view.supervised else "-"
+        text = status_column(status) if view.supervised else status.phase
+        for i, (entry, container_status) in enumerate(_every_container(view, _known_images(view))):
             first = i == 0
+            state = entry["state"]
+            if entry["id"] is None and container_status is not None and container_status.reason:
+                state = f"{state} ({container_status.reason})"
             rows.append([pod.namespace if first else "", pod.name if first else "", ready if first else "",
-                         status if first else "", c.container, c.role, c.status,
-                         "" if c.exit_code is None else str(c.exit_code), str(c.restart_count), c.image])
+                         text if first else "", entry["name"], entry["role"], state,
+                         "" if entry["exitCode"] is None else str(entry["exitCode"]), str(entry["restarts"]),
+                         entry["image"]])
     return columns, rows
 
 
@@ -78,17 +99,14 @@ def pods_config(pods: list[Pod]) -> list[dict[str, Any]]:
     return [redact.data(redact.pod_view(p)) for p in pods]
 
 
-def describe_data(pod: ObservedPod, events: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"namespace": pod.namespace, "name": pod.name, "phase": pod.phase, "source": pod.source,
-            "gracePeriodSeconds": pod.grace_seconds, "qosClass": pod.qos_class, "containers": _container_data(pod),
+def describe_data(view: PodView, events: list[dict[str, Any]]) -> dict[str, Any]:
+    pod = view.observed
+    containers = [entry | ({"reason": status.reason} if entry["id"] is None and status and status.reason else {})
+                  for entry, status in _every_container(view, _known_images(view))]
+    return {"namespace": pod.namespace, "name": pod.name, "phase": view.status.phase, "source": pod.source,
+            "gracePeriodSeconds": pod.grace_seconds, "qosClass": pod.qos_class, "containers": containers,
             "spec": _spec_data(pod), "volumes": list(pod.volumes),
-            "probes": _probe_data(pod), "events": events}
-
-
-def _probe_data(pod: ObservedPod) -> dict[str, Any]:
-    """Each container's probes' last failures, as the agent saw them ({} when all pass)."""
-    record = _agent_record(pod)
-    return {name: messages for name, messages in (record.get("probes") or {}).items() if messages}
+            "probes": view.report.probe_failures() if view.report is not None else {}, "events": events}
 
 
 def print_describe(ui: UI, data: dict[str, Any]) -> None:
@@ -103,6 +121,7 @@ def print_describe(ui: UI, data: dict[str, Any]) -> None:
     specs = {s["name"]: s for s in data["spec"]}
     for c in data["containers"]:
         exit_text = f", exit code {c['exitCode']}" if c["exitCode"] is not None else ""
+        exit_text += f" ({c['reason']})" if c.get("reason") else ""
         ui.print(f"  {c['name']} ({c['role']}): {c['state']}{exit_text}, restarts {c['restarts']}, image {c['image']}")
         spec = specs.get(c["name"], {})
         if c.get("message"):

@@ -136,6 +136,7 @@ class UI:
             "started": f"{who}: started",
             "completed": f"{who}: completed",
             "running": f"{who}: running",
+            "waiting": f"{who}: waiting ({event.message}); left to the agent",
             "up-to-date": f"{who}: up to date, nothing to do",
             "stopping": f"{who}: stopping ({event.message})",
             "info": f"{who}: {event.message}",

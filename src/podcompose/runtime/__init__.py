@@ -1,20 +1,30 @@
-"""The runtime: the only package that imports `docker`.
+"""The runtime: podcompose's side of the Docker Engine.
 
-It observes pods by label, executes plans and removes pods; it reports what it
-does as events and never prints.
+It observes pods by label, executes plans, removes pods, and keeps what is wanted
+(store.py: each pod's desired state; objects.py: the ConfigMaps, Secrets and
+claims kept for pods); it reports what it does as events and never prints.
+
+Two packages import `docker`: this one, and agent/ (the node agent's sync, loop,
+first bring-up and event watch, which drive Docker through this package's
+builders). Nothing here imports agent/ or cli/; the faces (cli/, testing.py)
+reach both only through api.py, and the pure core never imports either.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import docker
 import docker.errors
 
+from .. import naming
+from ..errors import PodcomposeError
 from ..events import EventSink, ignore
+from ..load import Document
 from ..plan import Plan
 from ..state import Observed, ObservedContainer, ObservedPod
 from .client import connect, docker_errors
 from ..model import Pod
+from . import objects, store
 from .builder import MountRefused
 from .execute import ContainerFailed, PodFailed, cleanup, execute, settle
 from .history import pod_events
@@ -50,16 +60,62 @@ class Runtime:
 
     def forget(self, namespace: str, pod: str) -> None:
         """Remove the pod's desired state: the agent stops supervising it."""
-        from .. import naming
-        from .ownership import check_volume_name
-
-        name = naming.desired_volume_name(namespace, pod)
         with docker_errors(f"ending the supervision of pod {pod}"):
-            if check_volume_name(self.client, name, namespace, pod) is not None:
-                try:
-                    self.client.api.remove_volume(name, force=True)
-                except docker.errors.NotFound:
-                    pass
+            store.forget(self.client, namespace, pod)
+
+    def keep_desired(self, desired: store.DesiredPod, spec_hash: str) -> store.Desired:
+        """Write the pod's desired state for the agent and read it back as the agent will."""
+        with docker_errors(f"keeping the desired state of pod {desired.pod.name}"):
+            store.save(self.client, desired, spec_hash)
+            found = store.load(self.client, desired.pod.namespace, desired.pod.name)
+        if found is None:
+            raise PodcomposeError(f"pod {desired.pod.name}: its desired state could not be read back from Docker")
+        return found
+
+    def has_desired_pods(self) -> bool:
+        """Whether Docker keeps any pod for the agent to supervise."""
+        filters = {"label": naming.pod_filter() + [f"{naming.ROLE}={store.ROLE_DESIRED}"]}
+        with docker_errors("listing the pods kept for the agent"):
+            return bool(self.client.api.volumes(filters=filters).get("Volumes"))
+
+    def log_tail(self, container_id: str) -> str:
+        from .settle import log_tail
+
+        return log_tail(self.client, container_id)
+
+    def version(self) -> str | None:
+        """The Docker Engine's version."""
+        with docker_errors("asking the Docker Engine its version"):
+            return self.client.version().get("Version")
+
+    # --- the objects kept for pods (ConfigMaps, Secrets, claims) --------------------------------
+
+    def keep_object(self, document: Document, namespace: str) -> tuple[str, bool]:
+        """Keep a ConfigMap, Secret or claim: (its volume, whether it is new)."""
+        return objects.keep(self.client, document, namespace)
+
+    def keep_objects(self, documents: Iterable[Document], namespace: str | None) -> list[tuple[str, str, str, bool]]:
+        """Keep each one, in `namespace` or its own: (kind, name, volume, new) each."""
+        kept = []
+        for document in documents:
+            volume, new = objects.keep(self.client, document, namespace or objects.namespace_of(document))
+            kept.append((document.kind, document.name, volume, new))
+        return kept
+
+    def remove_objects(self, documents: Iterable[Document], namespace: str | None) -> list[tuple[str, str]]:
+        """Remove the kept objects among `documents`, in `namespace` or their own: (kind, name) of each."""
+        removed = []
+        for document in documents:
+            if document.kind in (*objects.KEPT_KINDS, objects.CLAIM_KIND) and document.name and objects.remove(
+                    self.client, document.kind, namespace or objects.namespace_of(document), document.name):
+                removed.append((document.kind, document.name))
+        return removed
+
+    def kept_objects(self, namespace: str | None = None) -> list[objects.Kept]:
+        return objects.kept(self.client, namespace)
+
+    def kept_documents(self) -> list[Document]:
+        return objects.documents(self.client)
 
     def down(self, pod: ObservedPod, sink: EventSink = ignore, *, timeout: int | None = None,
              spec: Pod | None = None) -> None:
@@ -89,8 +145,6 @@ class Runtime:
 
     def desired(self, namespace: str, pod: str) -> Pod | None:
         """The pod as the agent keeps it (None when it is not supervised)."""
-        from ..agent import store
-
         desired = store.load(self.client, namespace, pod)
         return desired.pod if desired else None
 

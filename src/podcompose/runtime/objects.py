@@ -13,15 +13,17 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
 import docker
 import docker.errors
 
 from .. import naming
+from ..defaults import DEFAULT_NAMESPACE
 from ..errors import PodcomposeError
 from ..load import Document
 from .ownership import find_volume
+from .store import read_file_below
 
 OBJECT_KIND = naming.PREFIX + "object-kind"
 OBJECT_NAME = naming.PREFIX + "object"
@@ -38,6 +40,38 @@ class Kept:
     volume: str
     keys: tuple[str, ...] = ()
     created: str = ""
+
+    @property
+    def data_count(self) -> str:
+        """kubectl's DATA column: the number of keys ("-" for a claim, which holds none)."""
+        return "-" if self.kind == CLAIM_KIND else str(len(self.keys))
+
+
+def namespace_of(document: Document) -> str:
+    """The namespace a manifest names, else the default one."""
+    return (document.data.get("metadata") or {}).get("namespace") or DEFAULT_NAMESPACE
+
+
+def object_document(kind: str, name: str, namespace: str, entries: Mapping[str, bytes]) -> Document:
+    """The ConfigMap or Secret that `create configmap|secret generic` makes of `entries` (kubectl's shape:
+    a Secret's values in base64; a ConfigMap's text in data, the rest in binaryData)."""
+    import base64
+
+    data: dict[str, object] = {"apiVersion": "v1", "kind": kind, "metadata": {"name": name, "namespace": namespace}}
+    if kind == "Secret":
+        data["type"] = "Opaque"
+        data["data"] = {k: base64.b64encode(v).decode() for k, v in entries.items()}
+    else:
+        text, binary = {}, {}
+        for k, v in entries.items():
+            try:
+                text[k] = v.decode()
+            except UnicodeDecodeError:
+                binary[k] = base64.b64encode(v).decode()
+        data["data"] = text
+        if binary:
+            data["binaryData"] = binary
+    return Document(f"<create {kind.lower()} {name}>", 0, data)
 
 
 def volume_name(kind: str, namespace: str, name: str) -> str:
@@ -95,9 +129,7 @@ def keep(client: docker.DockerClient, document: Document, namespace: str) -> tup
 
 
 def _read(mountpoint: str) -> Any:
-    from ..agent.store import _read_file_below
-
-    return json.loads(_read_file_below(mountpoint, FILE))
+    return json.loads(read_file_below(mountpoint, FILE))
 
 
 def kept(client: docker.DockerClient, namespace: str | None = None) -> list[Kept]:

@@ -1,11 +1,11 @@
-"""agent.status_view: `ps` rows and JSON fields in kubectl's formats."""
+"""cli.status_view: `ps` rows and JSON fields in kubectl's formats."""
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
 
-from podcompose.agent.status_view import (COLUMNS, extend_ps_data, human_duration, pod_row, restarts_column,
+from podcompose.cli.status_view import (COLUMNS, extend_ps_data, human_duration, pod_row, restarts_column,
                                           since, status_column)
 from podcompose.decide import Attempt, PodObservation, SandboxObservation, decide
 from podcompose.load import load_text

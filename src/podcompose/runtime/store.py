@@ -1,4 +1,7 @@
-"""A pod's desired state, kept in Docker so the agent can rebuild the pod without the manifest.
+"""The store of what is wanted: today each pod's desired state, kept in Docker so the agent can rebuild the
+pod without the manifest (the ConfigMaps, Secrets and claims kept for pods are objects.py's). This is where the
+one object store grows (resourceVersions, list by label, watches: design.md section 9) for Services, workloads
+and an API's objects; Docker stays the truth for what runs.
 
 One volume per pod, `<pod>_POD.desired` (upper case: no Kubernetes volume name can
 take it), labelled with the pod, its namespace and `role=desired`, holding
@@ -22,8 +25,8 @@ import docker.errors
 from .. import codec, naming
 from ..errors import PodcomposeError
 from ..model import Pod
-from ..runtime import localfs
-from ..runtime.ownership import check_volume_name
+from . import localfs
+from .ownership import check_volume_name
 
 ROLE_DESIRED = "desired"
 FILE = "pod.json"
@@ -91,7 +94,7 @@ class Desired:
     build: str = ""
 
 
-def _read_file_below(root: str, name: str) -> bytes:
+def read_file_below(root: str, name: str) -> bytes:
     """`root/name`, opened with no link followed at the last step (root itself is Docker's)."""
     directory = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
     try:
@@ -112,7 +115,7 @@ def load_all(client: docker.DockerClient, namespace: str | None = None) -> list[
         if volume.get("Name") != volume_name(pod_namespace, pod_name):
             continue
         try:
-            desired = codec.loads(DesiredPod, _read_file_below(volume["Mountpoint"], FILE))
+            desired = codec.loads(DesiredPod, read_file_below(volume["Mountpoint"], FILE))
         except (OSError, ValueError, TypeError, KeyError):
             continue
         pod = desired.pod
