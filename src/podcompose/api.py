@@ -16,7 +16,8 @@ from . import podsecurity, redact
 from .defaults import DEFAULT_NAMESPACE, namespace_or_default
 from .errors import PodcomposeError, Problem
 from .events import Event, EventSink, ignore
-from .model import Pod, VolumeKind, pods_from_documents
+from .model import Pod, VolumeKind
+from .model_build import pods_from_documents as build_pods   # validated just before, by require_valid
 from .plan import DEFAULT_PAUSE_IMAGE, Plan, PlanOptions, PullOverride, plan_up
 from .podstatus import AgentReport, PodReport, PodStatus, observed_status
 from .state import ObservedContainer, ObservedPod
@@ -99,7 +100,7 @@ def load_pods(files: Iterable[str], options: LoadOptions = LoadOptions(),
         notes = require_valid(documents, options.unknown_fields, options.namespace)
     require_runnable(documents)
     notes = checked_secure(documents, options.pod_security, notes)
-    pods = pods_from_documents(documents, namespace=options.namespace, image_overrides=options.image_overrides)
+    pods = build_pods(documents, namespace=options.namespace, image_overrides=options.image_overrides)
     redact.register_pods(pods)
     seen: set[tuple[str, str]] = set()
     for pod in pods:

@@ -312,19 +312,3 @@ def _replicas(document: Document) -> int:
         raise ManifestError([document.problem(("spec", "replicas"), problem)])
     return value
 
-
-def pods_from_documents(documents: list[Document], *, namespace: str | None = None,
-                        image_overrides: Mapping[str, str] | None = None) -> list[Pod]:
-    """Every runnable pod in `documents`, defaults applied (podcompose.model_build).
-
-    The model only builds: a manifest validation refuses is refused here by validation itself (a
-    ManifestError with validation's words, at the fields' lines), so `config`, `up` and `validate` agree.
-    A Deployment or ReplicaSet yields `replicas` pods named `<name>-<i>`, a StatefulSet `<name>-<ordinal>`;
-    a DaemonSet or Job yields one (podcompose.workloads)."""
-    from .model_build import pods_from_documents as build   # the builder imports these dataclasses
-    from .validate import validate
-
-    errors = [p for p in validate(documents, "ignore", namespace) if p.severity == "error"]
-    if errors:
-        raise ManifestError(errors)
-    return build(documents, namespace=namespace, image_overrides=image_overrides)

@@ -12,7 +12,7 @@ podcompose.validate_workloads) and, for pod specs, a note or a warning for each
 field podcompose ignores or does not support yet (podcompose.support). Across
 the documents: duplicates, host ports, and two documents that make one pod.
 
-This is the one rule book: the model refuses nothing (model.pods_from_documents
+This is the one rule book: the model refuses nothing (pods.pods_from_documents
 refuses with these problems), so `validate` fails exactly when `config` and `up`
 refuse a manifest, in the same words at the same fields.
 """

@@ -9,7 +9,8 @@ from podcompose.agent.labels import (STALE_SANDBOX_PREFIX, attempt_labels, docke
 from podcompose.backoff import BackoffEntry
 from podcompose.decide import CreateSandbox, StartContainer, decide
 from podcompose.load import load_text
-from podcompose.model import Pod, pods_from_documents
+from podcompose.model import Pod
+from podcompose.pods import pods_from_documents
 
 POD_HASH = "0123456789abcdef"   # the pod-level spec-hash label translate.py writes (plan.pod_hash)
 PAUSE_ID = "a" * 64

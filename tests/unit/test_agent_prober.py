@@ -9,7 +9,8 @@ from podcompose.agent.prober import PodKey, ProbeManager
 from podcompose.decide import Attempt, PodObservation, SandboxObservation, decide
 from podcompose.events import Event
 from podcompose.load import load_text
-from podcompose.model import Pod, pods_from_documents
+from podcompose.model import Pod
+from podcompose.pods import pods_from_documents
 from podcompose.probe import ProbeOutcome, ProbeResult
 from podcompose.probes_model import ExecAction, HTTPGetAction
 

@@ -10,7 +10,7 @@ from podcompose.runtime import store
 from podcompose.agent.sync import PodSyncer
 from podcompose.decide import KillContainer, PodActions, StartContainer
 from podcompose.load import load_text
-from podcompose.model import pods_from_documents
+from podcompose.pods import pods_from_documents
 from podcompose.podstatus import PodStatus
 from tests.fake_docker import FakeAPI, FakeClient
 

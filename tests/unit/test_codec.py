@@ -8,7 +8,7 @@ import pytest
 from podcompose import codec
 from podcompose.runtime.store import DesiredPod
 from podcompose.load import load_files, load_text
-from podcompose.model import pods_from_documents
+from podcompose.pods import pods_from_documents
 from podcompose.probes_model import GRPCAction, HTTPGetAction, TCPSocketAction
 
 ROOT = Path(__file__).resolve().parents[2]

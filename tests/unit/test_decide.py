@@ -7,7 +7,8 @@ from typing import Any
 from podcompose.backoff import BackoffEntry
 from podcompose.decide import Attempt, PodObservation, SandboxObservation, decide
 from podcompose.load import load_text
-from podcompose.model import Pod, pods_from_documents
+from podcompose.model import Pod
+from podcompose.pods import pods_from_documents
 from podcompose.probe import ProbeResult
 
 SANDBOX = "pause1"

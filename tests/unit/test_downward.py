@@ -12,7 +12,7 @@ import pytest
 from podcompose import downward
 from podcompose.errors import ManifestError
 from podcompose.load import load_text
-from podcompose.model import pods_from_documents
+from podcompose.pods import pods_from_documents
 from podcompose.translate import container_create_args, is_tmpfs, pause_create_args, volume_create_args
 from podcompose.validate import validate
 

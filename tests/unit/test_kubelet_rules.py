@@ -10,7 +10,7 @@ import pytest
 from podcompose import kubelet
 from podcompose.errors import ManifestError
 from podcompose.load import load_text
-from podcompose.model import pods_from_documents
+from podcompose.pods import pods_from_documents
 from podcompose.translate import (container_create_args, pause_create_args, pod_hosts_file, pod_resolv_conf,
                                   volume_archive)
 

@@ -8,7 +8,7 @@ from rich.console import Console
 from podcompose.cli.live import LiveUp
 from podcompose.events import Event
 from podcompose.load import load_text
-from podcompose.model import pods_from_documents
+from podcompose.pods import pods_from_documents
 
 POD = """
 apiVersion: v1

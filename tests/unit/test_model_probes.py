@@ -7,7 +7,7 @@ import pytest
 
 from podcompose.errors import ManifestError
 from podcompose.load import load_text
-from podcompose.model import pods_from_documents
+from podcompose.pods import pods_from_documents
 from podcompose.probes_model import (PROBE_DEFAULTS, ExecAction, GRPCAction, HTTPGetAction, Probe, SleepAction,
                                      TCPSocketAction, probe_problems)
 

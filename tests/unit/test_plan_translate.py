@@ -7,7 +7,8 @@ import pytest
 
 from podcompose.expand import expand
 from podcompose.load import load_text
-from podcompose.model import default_pull_policy, override_image, pods_from_documents
+from podcompose.model import default_pull_policy, override_image
+from podcompose.pods import pods_from_documents
 from podcompose.plan import EnsureImage, PlanOptions, RemovePod, pod_hash, plan_up
 from podcompose.state import ObservedContainer, ObservedPod
 from podcompose.translate import volume_archive, container_create_args, pause_create_args, volume_create_args

@@ -9,7 +9,7 @@ import pytest
 from podcompose import kubelet
 from podcompose.errors import ManifestError
 from podcompose.load import load_text
-from podcompose.model import pods_from_documents
+from podcompose.pods import pods_from_documents
 from podcompose.plan import EnsureImage, PlanOptions, plan_up
 from podcompose.runtime import cgroups
 from podcompose.translate import container_create_args, image_volume_args, pause_create_args, staged_mounts

@@ -11,7 +11,8 @@ from podcompose.agent import process
 from podcompose.agent.bringup import _held_back, what_waits
 from podcompose.decide import PodActions, StartContainer, WaitBackoff
 from podcompose.load import load_text
-from podcompose.model import Pod, pods_from_documents
+from podcompose.model import Pod
+from podcompose.pods import pods_from_documents
 from podcompose.podstatus import (AgentReport, ContainerStatus, PodReport, PodStatus, Termination,
                                   observed_status)
 from podcompose.state import ObservedContainer, ObservedPod

@@ -6,7 +6,8 @@ from dataclasses import replace
 from podcompose.agent.prober import MAX_TIMEOUT_SECONDS, PodKey, ProbeManager
 from podcompose.decide import Attempt, PodObservation, SandboxObservation
 from podcompose.load import load_text
-from podcompose.model import Pod, pods_from_documents
+from podcompose.model import Pod
+from podcompose.pods import pods_from_documents
 
 from test_agent_prober import Clock, Deferred, Probes
 

@@ -8,7 +8,7 @@ from typing import Any
 from podcompose import api, codec, naming
 from podcompose.cli.render import pods_as_data, pods_table
 from podcompose.load import load_text
-from podcompose.model import pods_from_documents
+from podcompose.pods import pods_from_documents
 from podcompose.podstatus import AgentReport, ContainerStatus, PodReport, PodStatus, Termination
 from podcompose.runtime import Runtime, store
 

@@ -11,7 +11,7 @@ from podcompose.cli.render import pods_config
 from podcompose.cli.render_plan import plan_as_data
 from podcompose.errors import ManifestError
 from podcompose.load import load_text
-from podcompose.model import pods_from_documents
+from podcompose.pods import pods_from_documents
 from podcompose.plan import plan_up
 from podcompose.translate import container_create_args
 

@@ -13,7 +13,7 @@ import pytest
 from podcompose import naming
 from podcompose.errors import PodcomposeError
 from podcompose.load import load_text
-from podcompose.model import pods_from_documents
+from podcompose.pods import pods_from_documents
 from podcompose.plan import CreateVolume, Plan, RunPause
 from podcompose.runtime import hostpath, ownership, subpath
 from podcompose.runtime.builder import MountRefused, PodBuilder

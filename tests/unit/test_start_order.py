@@ -6,7 +6,8 @@ import textwrap
 from podcompose.cli.render_plan import plan_as_data
 from podcompose.decide import Attempt, PodObservation, SandboxObservation, decide, start_order
 from podcompose.load import load_text
-from podcompose.model import Pod, pods_from_documents
+from podcompose.model import Pod
+from podcompose.pods import pods_from_documents
 from podcompose.plan import DecidedStart, PlanOptions, plan_up
 
 SIDECARS = textwrap.dedent("""

@@ -9,7 +9,8 @@ from podcompose.cli.status_view import (COLUMNS, extend_ps_data, human_duration,
                                           since, status_column)
 from podcompose.decide import Attempt, PodObservation, SandboxObservation, decide
 from podcompose.load import load_text
-from podcompose.model import Pod, pods_from_documents
+from podcompose.model import Pod
+from podcompose.pods import pods_from_documents
 from podcompose.probe import ProbeResult
 
 S, M, H, D, Y = 1, 60, 3600, 86400, 365 * 86400

@@ -25,7 +25,7 @@ from podcompose.cli.render import pods_config
 from podcompose.cli.render_plan import plan_as_data
 from podcompose.errors import ManifestError, PodcomposeError, Problem
 from podcompose.load import load_text
-from podcompose.model import pods_from_documents
+from podcompose.pods import pods_from_documents
 from podcompose.validate import HANDLED_KINDS, validate
 
 BASES = [

@@ -15,7 +15,8 @@ from podcompose import rules
 from podcompose.errors import ManifestError, Problem, printable, shown
 from podcompose.expand import expand, expand_strict
 from podcompose.load import load_text
-from podcompose.model import pod_names, pods_from_documents
+from podcompose.model import pod_names
+from podcompose.pods import pods_from_documents
 from podcompose.validate import validate
 
 POD = """\

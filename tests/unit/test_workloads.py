@@ -6,7 +6,8 @@ import pytest
 from podcompose import support
 from podcompose.errors import ManifestError
 from podcompose.load import load_text
-from podcompose.model import pod_names, pods_from_documents
+from podcompose.model import pod_names
+from podcompose.pods import pods_from_documents
 from podcompose.validate import validate
 
 STATEFULSET = """\
