@@ -21,11 +21,11 @@ from .model_build import pods_from_documents as build_pods   # validated just be
 from .plan import DEFAULT_PAUSE_IMAGE, Plan, PlanOptions, PullOverride, plan_up
 from .podstatus import AgentReport, PodReport, PodStatus, observed_status
 from .state import ObservedContainer, ObservedPod
+from .api_objects import create_object, keep_objects, kept_documents, kept_objects, remove_objects  # noqa: F401
 
 if TYPE_CHECKING:  # the runtime imports docker: keep it off the import path of light verbs
     from .load import Document
     from .runtime import ContainerFailed, ExecResult, LogOptions, PodFailed, Runtime
-    from .runtime.objects import Kept
 
 _FROM_RUNTIME = ("Runtime", "PodFailed", "ContainerFailed", "LogOptions")
 
@@ -469,35 +469,3 @@ def exec_in(runtime: "Runtime", container: ObservedContainer,
 
 def docker_version(runtime: "Runtime") -> str | None:
     return runtime.version()
-
-
-# --- the ConfigMaps, Secrets and claims kept for pods ---------------------------------------------
-
-def kept_documents(runtime: "Runtime") -> list["Document"]:
-    """The kept ConfigMaps, Secrets and claims, as documents (pods loaded by `up` may refer to them)."""
-    return runtime.kept_documents()
-
-
-def keep_objects(runtime: "Runtime", documents: Iterable["Document"],
-                 namespace: str | None = None) -> list[tuple[str, str, str, bool]]:
-    """Keep each ConfigMap, Secret and claim, as an API server keeps them: (kind, name, volume, new) each."""
-    return runtime.keep_objects(documents, namespace)
-
-
-def remove_objects(runtime: "Runtime", documents: Iterable["Document"],
-                   namespace: str | None = None) -> list[tuple[str, str]]:
-    """Remove the kept objects among `documents` (as kubectl delete -f); (kind, name) of each removed."""
-    return runtime.remove_objects(documents, namespace)
-
-
-def kept_objects(runtime: "Runtime", namespace: str | None = None) -> list["Kept"]:
-    return runtime.kept_objects(namespace)
-
-
-def create_object(runtime: "Runtime", kind: str, name: str, namespace: str,
-                  entries: Mapping[str, bytes]) -> tuple[str, bool]:
-    """`create configmap|secret generic`: keep an object made of `entries`; (its volume, whether it is new)."""
-    from .runtime.objects import object_document
-
-    return runtime.keep_object(object_document(kind, name, namespace, entries), namespace)
-
