@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 from tests.helpers import BUSYBOX, LOOP, wait_until
 
 pytestmark = pytest.mark.docker
