@@ -11,7 +11,7 @@ from dataclasses import MISSING, dataclass, replace
 from enum import Enum
 from typing import Any, Mapping
 
-from . import rules, workloads
+from . import raw, rules, workloads
 from .defaults import DEFAULT_GRACE_SECONDS, DEFAULT_NAMESPACE, Role, namespace_or_default
 from .errors import ManifestError
 from .load import Document
@@ -273,7 +273,7 @@ def pod_names(documents: list[Document], namespace: str | None = None) -> list[t
     """(namespace, name) of every pod the documents would run, without building them."""
     names: list[tuple[str, str]] = []
     for document in documents:
-        ns = namespace or namespace_or_default((document.data.get("metadata") or {}).get("namespace"))
+        ns = namespace or namespace_or_default(raw.mapping(document.data.get("metadata")).get("namespace"))
         if document.kind == "Pod":
             names.append((ns, document.name))
         elif document.kind == "Job":
@@ -290,7 +290,7 @@ def pod_names(documents: list[Document], namespace: str | None = None) -> list[t
 
 
 def stateful_ordinals(document: Document) -> range:
-    start = workloads.ordinal_start(document.data.get("spec") or {})
+    start = workloads.ordinal_start(raw.mapping(document.data.get("spec")))
     return range(start, start + _replicas(document))
 
 
@@ -302,7 +302,7 @@ def _replicas(document: Document) -> int:
     `down -f` names pods from files it does not validate: `replicas: 100000000`
     must fail here, not build a hundred million names.
     """
-    value = (document.data.get("spec") or {}).get("replicas", 1)
+    value = raw.mapping(document.data.get("spec")).get("replicas", 1)
     if value is None:
         return 1
     if not isinstance(value, int) or isinstance(value, bool):

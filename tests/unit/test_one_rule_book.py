@@ -293,3 +293,13 @@ def test_validate_and_config_agree_on_mutated_corpus_pods(case: tuple[list[dict[
         path.write_text(yaml.safe_dump_all(documents, sort_keys=False))
         files = [str(path)] + [str(n) for n in needs]
         event("valid" if _agree(load_files(files), files) else "refused")
+
+
+def test_a_workload_whose_spec_or_metadata_is_not_a_mapping_is_refused_at_its_line_not_crashed_on() -> None:
+    from podcompose.load import load_text
+    from podcompose.validate import validate
+
+    for kind in ("Deployment", "StatefulSet", "ReplicaSet"):
+        documents = load_text(f"apiVersion: apps/v1\nkind: {kind}\nmetadata: {{name: d}}\nspec: 1\n", "d.yaml")
+        messages = [str(p) for p in validate(documents, "strict") if p.severity == "error"]
+        assert messages == ["d.yaml:4:7: spec: expected a mapping, got an integer (1)"], messages
