@@ -25,7 +25,7 @@ from .. import naming
 from ..decide import decide
 from ..errors import PodcomposeError
 from ..events import Event
-from . import process, store
+from . import agentlog, process, store
 from .prober import ProbeManager
 from .sync import PodKey, PodSyncer, forget_events, record_event, recording
 from .watch import WAKING_EVENTS
@@ -238,6 +238,8 @@ class Agent:
         """One pass over one pod; whether anything was done."""
         namespace, name = key
         desired = store.load(client, namespace, name)
+        if desired is not None:
+            agentlog.register_secrets(desired.pod)
         assert self.prober is not None
         if desired is None:          # never made by `up`, or `down` ended its supervision
             if key in self.statuses:
@@ -293,6 +295,6 @@ class Agent:
 def main() -> int:
     from ..runtime.client import connect
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    agentlog.configure(process.AgentFiles.current().log)
     # one connection per pod worker and probe thread: docker-py's pool holds 10 by default
     return Agent(lambda: connect(max_pool_size=POD_WORKERS + 16)).run()
