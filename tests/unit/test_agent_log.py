@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -63,6 +64,19 @@ def test_a_traceback_is_indented_under_its_record(logger) -> None:
     lines = path.read_text().splitlines()
     assert lines[0].endswith("pod default/p failed")
     assert all(line.startswith("    | ") for line in lines[1:]) and len(lines) > 2
+
+
+def test_a_threads_uncaught_exception_is_a_cleaned_record(logger, monkeypatch) -> None:
+    log, path = logger
+    monkeypatch.setattr(agentlog, "_log", log)
+    monkeypatch.setattr(agentlog.threading, "excepthook", agentlog._log_uncaught)
+    worker = threading.Thread(target=lambda: (_ for _ in ()).throw(RuntimeError("out\n2026-01-01 forged")),
+                              name="probe-1")
+    worker.start()
+    worker.join()
+    lines = path.read_text().splitlines()
+    assert lines[0].endswith("uncaught exception in thread probe-1") and not any(
+        line.startswith("2026-01-01") for line in lines)
 
 
 def test_the_secrets_of_a_pod_never_reach_the_log_in_clear(logger) -> None:

@@ -86,6 +86,7 @@ def test_files_of_attempts_no_container_refers_to_are_removed(tmp_path: Path, mo
     for entry in ("app.old", "app.previous", "app.failed", "sidecar.one"):
         (pod_dir / entry).mkdir(parents=True)
         (pod_dir / entry / "message").write_text(entry)
+    (pod_dir / "app.0123456789ab").write_text("a file as an older podcompose made them")
     client = ListingClient([{naming.TERMINATION_FILE: str(pod_dir / "app.previous" / "message")}])
     termination.forget_unused_attempts(client, "default", "p", "app")             # type: ignore[arg-type]
     assert sorted(os.listdir(pod_dir)) == ["app.previous", "sidecar.one"]

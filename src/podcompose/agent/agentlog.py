@@ -14,6 +14,7 @@ import logging.handlers
 import os
 import re
 import sys
+import threading
 from pathlib import Path
 from typing import TextIO
 
@@ -28,6 +29,7 @@ _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 # C0 and C1 controls, DEL, and what else a terminal or an editor may take for a line break
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _registered: set[str] = set()
+_log = logging.getLogger("podcompose.agent")
 _registered_names: set[str] = set()
 
 
@@ -103,7 +105,14 @@ def configure(path: Path) -> logging.Handler:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    threading.excepthook = _log_uncaught     # a thread's traceback is cleaned and indented as any record
     return handler
+
+
+def _log_uncaught(args: threading.ExceptHookArgs) -> None:
+    name = args.thread.name if args.thread is not None else "?"
+    _log.error("uncaught exception in thread %s", name, exc_info=(
+        args.exc_type, args.exc_value, args.exc_traceback))
 
 
 def register_secrets(pod: Pod) -> None:

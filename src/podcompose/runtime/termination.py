@@ -10,6 +10,7 @@ container is gone are removed when the next attempt of that container is made; `
 """
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -117,7 +118,11 @@ def _discard(directory: str) -> None:
             _umount(point)
     except OSError:
         return                               # still mounted: removing would only empty it
-    shutil.rmtree(directory, ignore_errors=True)
+    if os.path.isdir(directory) and not os.path.islink(directory):
+        shutil.rmtree(directory, ignore_errors=True)
+    else:                                    # a plain file of an older podcompose
+        with contextlib.suppress(OSError):
+            os.unlink(directory)
 
 
 def forget_unused_attempts(client: docker.DockerClient, namespace: str, pod: str, container: str) -> None:
