@@ -16,6 +16,7 @@ VOLUME = PREFIX + "volume"
 GRACE = PREFIX + "grace-seconds"
 TERMINATION_FILE = PREFIX + "termination-file"   # the host file bound at terminationMessagePath
 TERMINATION_POLICY = PREFIX + "termination-policy"
+TERMINATION_LIMIT = PREFIX + "termination-limit"   # the bytes of its message a pod status holds
 QOS_CLASS = PREFIX + "qos-class"          # Guaranteed, Burstable or BestEffort
 SHOWN_COMMAND = PREFIX + "shown-command"   # describe's command when the real one holds a secret
 # The node agent's labels on each attempt and sandbox (podcompose.agent.labels reads and writes them)

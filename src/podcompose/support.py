@@ -231,8 +231,8 @@ POD_FIELDS: tuple[Field, ...] = (
     U(f"{C}.restartPolicyRules", "restart rules (KEP-5307) go with a container-level restartPolicy, which only "
       "sidecars have here: the pod's restartPolicy decides every other container's restarts"),
     U(f"{C}.resizePolicy", "in-place resize does not apply: podcompose recreates a changed pod"),
-    S(f"{C}.terminationMessagePath", "a per-attempt host file under /run/podcompose/termination, shown as the "
-      "message of an exited container by ps -o json and describe"),
+    S(f"{C}.terminationMessagePath", "a per-attempt root-only host file on its own 4 KiB tmpfs under "
+      "/run/podcompose/termination, shown as the message of an exited container by ps -o json and describe"),
     S(f"{C}.terminationMessagePolicy", "FallbackToLogsOnError: a failed container's last 80 log lines (2048 bytes) "
       "when the file is empty"),
     U(f"{C}.volumeDevices", "a raw block device comes from a claim with volumeMode: Block; a podcompose claim is a "

@@ -27,7 +27,7 @@ from ..errors import PodcomposeError
 from ..events import Event
 from ..podstatus import AgentReport, PodReport
 from ..runtime import store
-from . import process
+from . import agentlog, process
 from .prober import ProbeManager
 from .sync import PodKey, PodSyncer, forget_events, record_event, recording
 from .watch import WAKING_EVENTS
@@ -241,6 +241,8 @@ class Agent:
         """One pass over one pod; whether anything was done."""
         namespace, name = key
         desired = store.load(client, namespace, name)
+        if desired is not None:
+            agentlog.register_secrets(desired.pod)
         assert self.prober is not None
         if desired is None:          # never made by `up`, or `down` ended its supervision
             if key in self.statuses:
@@ -295,6 +297,6 @@ class Agent:
 def main() -> int:
     from ..runtime.client import connect
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    agentlog.configure(process.AgentFiles.current().log)
     # one connection per pod worker and probe thread: docker-py's pool holds 10 by default
     return Agent(lambda: connect(max_pool_size=POD_WORKERS + 16)).run()

@@ -409,7 +409,7 @@ class PodBuilder:
         cgroups.ensure(self.pod)
         with docker_errors(f"starting container {spec.name} of pod {self.pod.name}"):
             seccomp.load_profiles(self.pod, spec, args)
-            termination.add_termination_log(self.pod, spec, args)
+            termination.add_termination_log(self.client, self.pod, spec, args)
             container_id = create_container(self.client, args)
             self.sink(Event("created", pod=self.pod.name, container=spec.name))
             self.client.api.start(container_id)
