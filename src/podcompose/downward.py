@@ -220,6 +220,21 @@ def resolve_bytes(content: bytes, values: RuntimeValues | None) -> bytes:
     return resolve(content.decode(), values).encode()
 
 
+VolumeFiles = tuple[tuple[str, bytes, int], ...]   # a volume's (path, content, mode)
+
+
+def needs_values(files: VolumeFiles, runtime_paths: tuple[str, ...]) -> bool:
+    """Whether any of the downward API files at `runtime_paths` holds a placeholder."""
+    return any(path in runtime_paths and has_placeholder(content) for path, content, _ in files)
+
+
+def resolve_files(files: VolumeFiles, runtime_paths: tuple[str, ...], values: RuntimeValues | None) -> VolumeFiles:
+    """`files` with the placeholders of the downward API files at `runtime_paths` resolved. Every other file (a
+    ConfigMap's or Secret's data, binaryData with any byte, a NUL too) is kept byte for byte, never read as text."""
+    return tuple((path, resolve_bytes(content, values) if path in runtime_paths else content, mode)
+                 for path, content, mode in files)
+
+
 def fake_service_account_token(namespace: str, account: str, audience: str, expiration: int) -> bytes:
     """A JWT-shaped token that says what it is: unsigned (alg none), issued by no API server."""
     import base64

@@ -117,11 +117,26 @@ def _check_container(ctx: Context, path: FieldPath, container: dict[str, Any], r
     for hook in ("postStart", "preStop"):
         _check_handlers(ctx, path + ("lifecycle", hook), lifecycle.get(hook), _HOOK_HANDLERS, f"{hook}")
     _check_probes(ctx, path, container)
+    _check_process_texts(ctx, path, container)
+    ctx.report_rule(path + ("securityContext", "procMount"),
+                    rules.proc_mount_error(mapping(container.get("securityContext")).get("procMount"),
+                                           ctx.spec.get("hostUsers", True)))
     _check_env(ctx, path, container)
     _check_env_from(ctx, path, container)
     _check_mounts(ctx, path, container, volumes)
     if isinstance(container.get("resources"), dict):
         check_resources(ctx, path + ("resources",), container["resources"])
+
+
+def _check_process_texts(ctx: Context, path: FieldPath, container: dict[str, Any]) -> None:
+    """command, args and env values: no NUL (rules.text_nul_error)."""
+    for key in ("command", "args"):
+        for i, text in enumerate(items(container.get(key))):
+            if isinstance(text, str):
+                ctx.report_rule(path + (key, i), rules.text_nul_error(text))
+    for i, env in enumerate_dicts(container.get("env")):
+        if isinstance(env.get("value"), str):
+            ctx.report_rule(path + ("env", i, "value"), rules.text_nul_error(env["value"]))
 
 
 def _check_probes(ctx: Context, path: FieldPath, container: dict[str, Any]) -> None:
