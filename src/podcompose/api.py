@@ -36,6 +36,8 @@ class LoadOptions:
     unknown_fields: UnknownFields = "strict"
     # a Pod Security Standards level (privileged|baseline|restricted); None warns on host access only
     pod_security: str | None = field(default_factory=podsecurity.level_from_env)
+    # `up --host-ip`: where hostPorts without a hostIP go, for the warning on every address (None: $PODCOMPOSE_HOST_IP)
+    host_ip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,7 @@ def load_pods(files: Iterable[str], options: LoadOptions = LoadOptions(),
     with redact.secret_fields_hidden(documents):
         notes = require_valid(documents, options.unknown_fields, options.namespace)
     require_runnable(documents)
-    notes = checked_secure(documents, options.pod_security, notes)
+    notes = checked_secure(documents, options.pod_security, notes, options.host_ip)
     pods = pods_from_documents(documents, namespace=options.namespace, image_overrides=options.image_overrides)
     redact.register_pods(pods)
     seen: set[tuple[str, str]] = set()
@@ -88,10 +90,11 @@ def load_pods(files: Iterable[str], options: LoadOptions = LoadOptions(),
     return LoadedPods(pods, notes)
 
 
-def checked_secure(documents: list, level: str | None, notes: list[Problem]) -> list[Problem]:
+def checked_secure(documents: list, level: str | None, notes: list[Problem],
+                   host_ip: str | None = None) -> list[Problem]:
     """`notes` plus the Pod Security warnings of `documents`; ManifestError on a violation of `level`."""
     with redact.secret_fields_hidden(documents):
-        return redact.problems(notes + podsecurity.require(documents, level), documents)
+        return redact.problems(notes + podsecurity.require(documents, level, host_ip), documents)
 
 
 def parse_image_overrides(values: Iterable[str]) -> dict[str, str]:

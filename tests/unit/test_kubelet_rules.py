@@ -57,6 +57,7 @@ def test_security_options_for_profiles_selinux_and_proc_mount() -> None:
         securityContext: {seccompProfile: {type: Localhost, localhostProfile: profiles/audit.json},
                           appArmorProfile: {type: Localhost, localhostProfile: k8s-deny-write},
                           seLinuxOptions: {type: container_t, level: "s0:c123,c456"}}
+        hostUsers: false
         containers:
         - {name: a, image: busybox, securityContext: {procMount: Unmasked}}
     """)
