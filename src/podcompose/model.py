@@ -308,7 +308,8 @@ def _replicas(document: Document) -> int:
     `down -f` names pods from files it does not validate: `replicas: 100000000`
     must fail here, not build a hundred million names.
     """
-    value = (document.data.get("spec") or {}).get("replicas", 1)
+    spec = document.data.get("spec")
+    value = spec.get("replicas", 1) if isinstance(spec, dict) else 1   # a spec of the wrong type: the schema's
     if value is None:
         return 1
     if not isinstance(value, int) or isinstance(value, bool):
