@@ -226,6 +226,7 @@ def _check_env_source(ctx: Context, path: FieldPath, source: dict[str, Any]) -> 
         ref = source.get(name)
         if isinstance(ref, dict):
             check_object_ref(ctx, path + (name,), ref, kind, "name", key=ref.get("key"))
+            _check_env_values(ctx, path + (name, "key"), kind, ref.get("name"), [ref.get("key")])
     ctx.report_rule(path + ("fieldRef", "fieldPath"),
                     downward.field_path_error(mapping(source.get("fieldRef")).get("fieldPath")))
     check_resource_ref(ctx, path + ("resourceFieldRef",), source.get("resourceFieldRef"))
@@ -261,6 +262,17 @@ def _check_env_from(ctx: Context, path: FieldPath, container: dict[str, Any]) ->
         for ref_name in used:
             kind = "ConfigMap" if ref_name == "configMapRef" else "Secret"
             check_object_ref(ctx, path + ("envFrom", i, ref_name), source[ref_name], kind, "name")
+            _check_env_values(ctx, path + ("envFrom", i, ref_name, "name"), kind, source[ref_name].get("name"), None)
+
+
+def _check_env_values(ctx: Context, path: FieldPath, kind: str, name: Any, keys: list[Any] | None) -> None:
+    """The values of a ConfigMap or Secret that become env variables (`keys`, or all of them): no NUL."""
+    if ctx.objects.values is None or not isinstance(name, str):
+        return
+    table = ctx.objects.values.config_maps if kind == "ConfigMap" else ctx.objects.values.secrets
+    entries = table.get((ctx.namespace or DEFAULT_NAMESPACE, name)) or {}
+    for key in sorted(entries) if keys is None else [k for k in keys if isinstance(k, str) and k in entries]:
+        ctx.report_rule(path, rules.object_value_nul_error(kind, name, key, entries[key]))
 
 
 def _check_mounts(ctx: Context, path: FieldPath, container: dict[str, Any], volumes: dict[str, FieldPath]) -> None:

@@ -205,3 +205,29 @@ def test_binary_config_map_and_secret_data_stay_byte_for_byte() -> None:
             .get("v/blob", BINARY) == BINARY
     assert dict((p, c) for p, c, _ in downward.resolve_files(both.files, both.runtime_paths, values))["uid"] == b"u-1"
     assert "runtime_paths" not in _hashed(both)       # derived from the spec: a running pod keeps its hash
+
+
+def test_nul_is_refused_in_config_map_and_secret_values_that_become_env_variables() -> None:
+    objects = ('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {x: "\\0envfile:[v]\\0", ok: fine}\n'
+               '---\napiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {x: "sec\\0ret"}\n---\n')
+    text = manifest("""
+        volumes: [{name: c, configMap: {name: cm}}]
+        containers:
+        - name: a
+          image: busybox
+          envFrom: [{configMapRef: {name: cm}}]
+          env:
+          - {name: A, valueFrom: {configMapKeyRef: {name: cm, key: x}}}
+          - {name: B, valueFrom: {configMapKeyRef: {name: cm, key: ok}}}
+          - {name: C, valueFrom: {secretKeyRef: {name: s, key: x}}}
+          volumeMounts: [{name: c, mountPath: /c}]
+    """, objects)
+    found = [p for p in validate(load_text(text, "pod.yaml")) if "NUL" in p.message]
+    assert [p.path for p in found] == ["spec.containers[0].envFrom[0].configMapRef.name",
+                                       "spec.containers[0].env[0].valueFrom.configMapKeyRef.key",
+                                       "spec.containers[0].env[2].valueFrom.secretKeyRef.key"]
+    assert not any("sec\\x00" in str(p) or "sec\x00" in str(p) for p in found)   # a Secret's value is never shown
+    # a volume of that ConfigMap alone is fine: its files are bytes
+    only_volume = manifest("volumes: [{name: c, configMap: {name: cm}}]\ncontainers:\n- name: a\n  image: busybox\n"
+                           "  volumeMounts: [{name: c, mountPath: /c}]\n", objects)
+    assert not [p for p in validate(load_text(only_volume, "pod.yaml")) if p.severity == "error"]
