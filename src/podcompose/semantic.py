@@ -227,10 +227,23 @@ def _check_env_source(ctx: Context, path: FieldPath, source: dict[str, Any]) -> 
         if isinstance(ref, dict):
             check_object_ref(ctx, path + (name,), ref, kind, "name", key=ref.get("key"))
             _check_env_values(ctx, path + (name, "key"), kind, ref.get("name"), [ref.get("key")])
-    ctx.report_rule(path + ("fieldRef", "fieldPath"),
-                    downward.field_path_error(mapping(source.get("fieldRef")).get("fieldPath")))
+    field_path = mapping(source.get("fieldRef")).get("fieldPath")
+    ctx.report_rule(path + ("fieldRef", "fieldPath"), downward.field_path_error(field_path))
+    _check_annotation_value(ctx, path + ("fieldRef", "fieldPath"), field_path)
     check_resource_ref(ctx, path + ("resourceFieldRef",), source.get("resourceFieldRef"))
     _check_file_key_ref(ctx, path + ("fileKeyRef",), source.get("fileKeyRef"))
+
+
+def _check_annotation_value(ctx: Context, path: FieldPath, field_path: Any) -> None:
+    """An annotation read into an env variable: its value may not hold a NUL (rules.text_nul_error)."""
+    match = downward.SUBSCRIPT.match(field_path) if isinstance(field_path, str) else None
+    if match is None or match[1] != "annotations":
+        return
+    metadata = mapping(get(ctx.document.data, POD_PATHS.get(ctx.document.kind, ((), ("metadata",)))[1]))
+    value = mapping(metadata.get("annotations")).get(match[2])
+    message = rules.text_nul_error(value) if isinstance(value, str) else None
+    if message:
+        ctx.report(path, f"the annotation {shown(match[2])} it reads: {message}")
 
 
 def _check_file_key_ref(ctx: Context, path: FieldPath, ref: Any) -> None:

@@ -231,3 +231,12 @@ def test_nul_is_refused_in_config_map_and_secret_values_that_become_env_variable
     only_volume = manifest("volumes: [{name: c, configMap: {name: cm}}]\ncontainers:\n- name: a\n  image: busybox\n"
                            "  volumeMounts: [{name: c, mountPath: /c}]\n", objects)
     assert not [p for p in validate(load_text(only_volume, "pod.yaml")) if p.severity == "error"]
+
+
+def test_nul_is_refused_in_an_annotation_an_env_variable_reads() -> None:
+    text = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations: {x: \"\\0envfile:[v]\\0\", y: ok}\n"
+            "spec:\n  containers:\n  - name: a\n    image: busybox\n    env:\n"
+            "    - {name: A, valueFrom: {fieldRef: {fieldPath: \"metadata.annotations['x']\"}}}\n"
+            "    - {name: B, valueFrom: {fieldRef: {fieldPath: \"metadata.annotations['y']\"}}}\n")
+    found = [(p.path, p.location.line) for p in validate(load_text(text, "pod.yaml")) if "NUL" in p.message]
+    assert found == [("spec.containers[0].env[0].valueFrom.fieldRef.fieldPath", 11)]
