@@ -59,6 +59,8 @@ class LoadOptions:
     unknown_fields: UnknownFields = "strict"
     # a Pod Security Standards level (privileged|baseline|restricted); None warns on host access only
     pod_security: str | None = field(default_factory=podsecurity.level_from_env)
+    # `up --host-ip`: where hostPorts without a hostIP go, for the warning on every address (None: $PODCOMPOSE_HOST_IP)
+    host_ip: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def load_pods(files: Iterable[str], options: LoadOptions = LoadOptions(),
     with redact.secret_fields_hidden(documents):
         notes = require_valid(documents, options.unknown_fields, options.namespace)
     require_runnable(documents)
-    notes = checked_secure(documents, options.pod_security, notes)
+    notes = checked_secure(documents, options.pod_security, notes, host_ip=options.host_ip)
     pods = build_pods(documents, namespace=options.namespace, image_overrides=options.image_overrides)
     redact.register_pods(pods)
     seen: set[tuple[str, str]] = set()
@@ -111,12 +113,14 @@ def load_pods(files: Iterable[str], options: LoadOptions = LoadOptions(),
     return LoadedPods(pods, notes)
 
 
-def checked_secure(documents: list, level: str | None, notes: list[Problem], enforce: bool = True) -> list[Problem]:
+def checked_secure(documents: list, level: str | None, notes: list[Problem], enforce: bool = True,
+                   host_ip: str | None = None) -> list[Problem]:
     """`notes` plus the Pod Security problems of `documents`, Secret values taken out; with `enforce`, a
-    violation of `level` raises ManifestError (`up`), else it is one more error in the list (`validate`)."""
+    violation of `level` raises ManifestError (`up`), else it is one more error in the list (`validate`).
+    `host_ip`: where hostPorts without a hostIP are published (None: $PODCOMPOSE_HOST_IP)."""
     redact.register_documents(documents)
     with redact.secret_fields_hidden(documents):
-        found = podsecurity.require(documents, level) if enforce else podsecurity.check(documents, level)
+        found = podsecurity.require(documents, level, host_ip) if enforce else podsecurity.check(documents, level, host_ip)
         return redact.problems(notes + found, documents)
 
 

@@ -30,7 +30,7 @@ ENV_FIELD_PATHS = ("metadata.name", "metadata.namespace", "metadata.uid", "spec.
                    "spec.serviceAccountName", "status.hostIP", "status.hostIPs", "status.podIP", "status.podIPs")
 VOLUME_FIELD_PATHS = ("metadata.name", "metadata.namespace", "metadata.uid", "metadata.labels",
                       "metadata.annotations")
-_SUBSCRIPT = re.compile(r"metadata\.(labels|annotations)\['([^']+)'\]\Z")
+SUBSCRIPT = re.compile(r"metadata\.(labels|annotations)\['([^']+)'\]\Z")
 RUNTIME_FIELDS = ("metadata.uid", "status.podIP", "status.podIPs", "status.hostIP", "status.hostIPs")
 
 # Kubernetes' validContainerResourceFieldPathExpressions (hugepages-* are refused with the field)
@@ -47,7 +47,7 @@ def field_path_error(path: Any, *, volume: bool = False) -> str | None:
     if not isinstance(path, str):
         return None  # the schema reports the type
     choices = VOLUME_FIELD_PATHS if volume else ENV_FIELD_PATHS
-    if path in choices or _SUBSCRIPT.match(path):
+    if path in choices or SUBSCRIPT.match(path):
         return None
     import difflib
 
@@ -95,7 +95,7 @@ def format_map(values: Mapping[str, str]) -> str:
 
 def field_value(path: str, facts: PodFacts) -> str:
     """The text of `path` (validated before): final, or a placeholder for a runtime value."""
-    subscript = _SUBSCRIPT.match(path)
+    subscript = SUBSCRIPT.match(path)
     if subscript:
         table = facts.labels if subscript[1] == "labels" else facts.annotations
         return table.get(subscript[2], "")
@@ -218,6 +218,21 @@ def resolve_bytes(content: bytes, values: RuntimeValues | None) -> bytes:
     if b"\x00" not in content:
         return content
     return resolve(content.decode(), values).encode()
+
+
+VolumeFiles = tuple[tuple[str, bytes, int], ...]   # a volume's (path, content, mode)
+
+
+def needs_values(files: VolumeFiles, runtime_paths: tuple[str, ...]) -> bool:
+    """Whether any of the downward API files at `runtime_paths` holds a placeholder."""
+    return any(path in runtime_paths and has_placeholder(content) for path, content, _ in files)
+
+
+def resolve_files(files: VolumeFiles, runtime_paths: tuple[str, ...], values: RuntimeValues | None) -> VolumeFiles:
+    """`files` with the placeholders of the downward API files at `runtime_paths` resolved. Every other file (a
+    ConfigMap's or Secret's data, binaryData with any byte, a NUL too) is kept byte for byte, never read as text."""
+    return tuple((path, resolve_bytes(content, values) if path in runtime_paths else content, mode)
+                 for path, content, mode in files)
 
 
 def fake_service_account_token(namespace: str, account: str, audience: str, expiration: int) -> bytes:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import MISSING, dataclass, replace
+from dataclasses import MISSING, dataclass, field, replace
 from enum import Enum
 from typing import Any, Mapping
 
@@ -77,6 +77,10 @@ class Volume:
     host_path_type: str = ""
     fs_group: int | None = None            # pod securityContext.fsGroup, for volumes whose ownership the kubelet sets
     files: tuple[tuple[str, bytes, int], ...] = ()   # configMap/secret/downwardAPI/projected: (path, content, mode)
+    # the files whose content holds the downward API's runtime placeholders (the pod's uid, a limit that is the
+    # node's allocatable): only these are resolved; every other file is written byte for byte. Derived from the
+    # spec the files already hash, so not hashed itself (a running pod keeps its hash).
+    runtime_paths: tuple[str, ...] = field(default=(), metadata={"hashed": False})
     claim_name: str = ""                   # persistentVolumeClaim: the claim (a named volume of the namespace)
     claim_declared: bool = False           # ... given among the documents (else made on first use, with a note)
     read_only: bool = False                # persistentVolumeClaim readOnly
@@ -221,6 +225,8 @@ def _hashed(value: Any) -> Any:
         out = {}
         for f in value.__dataclass_fields__.values():
             item = getattr(value, f.name)
+            if not f.metadata.get("hashed", True):
+                continue
             if f.default is not MISSING and item == f.default:
                 continue
             if f.default_factory is not MISSING and item == f.default_factory():

@@ -36,9 +36,11 @@ def volume(ctx: PodContext, raw: Mapping[str, Any]) -> Volume | None:
                                                                       _default_mode(source))))
     if VolumeKind.DOWNWARD_API in raw:
         source = raw["downwardAPI"] or {}
-        return Volume(name, VolumeKind.DOWNWARD_API, files=tuple(downward_files(ctx, source, _default_mode(source))))
+        files, runtime = downward_files(ctx, source, _default_mode(source))
+        return Volume(name, VolumeKind.DOWNWARD_API, files=tuple(files), runtime_paths=runtime)
     if VolumeKind.PROJECTED in raw:
-        return Volume(name, VolumeKind.PROJECTED, files=tuple(projected_files(ctx, raw["projected"] or {})))
+        files, runtime = projected_files(ctx, raw["projected"] or {})
+        return Volume(name, VolumeKind.PROJECTED, files=tuple(files), runtime_paths=runtime)
     if VolumeKind.PERSISTENT_VOLUME_CLAIM in raw:
         claim = raw["persistentVolumeClaim"] or {}
         claim_name = str(claim.get("claimName") or "")
@@ -59,17 +61,27 @@ def _default_mode(source: Mapping[str, Any]) -> int:
     return int(source.get("defaultMode", 0o644))
 
 
-def downward_files(ctx: PodContext, source: Mapping[str, Any], default_mode: int) -> list[File]:
-    """The files of a downwardAPI volume (or projection): one per item, its mode or `default_mode`."""
-    files = []
+def downward_files(ctx: PodContext, source: Mapping[str, Any], default_mode: int) -> tuple[list[File], tuple[str, ...]]:
+    """The files of a downwardAPI volume (or projection): one per item, its mode or `default_mode`; and the
+    paths of those that hold a runtime placeholder (a runtime field, a resource), the only ones resolved.
+
+    A label or annotation is the user's text, never a placeholder: a NUL in it is written as it is."""
+    files: list[File] = []
+    runtime: list[str] = []
     for item in source.get("items") or []:
-        if item.get("fieldRef"):
-            value: str | None = ctx.field_ref(item["fieldRef"])
+        field_ref = item.get("fieldRef")
+        if field_ref:
+            value: str | None = ctx.field_ref(field_ref)
+            from_runtime = str(field_ref.get("fieldPath")) in downward.RUNTIME_FIELDS
         else:
             value = ctx.resource_ref(item.get("resourceFieldRef") or {}, None)
+            from_runtime = True
         if value is not None:
-            files.append((str(item.get("path")), value.encode(), int(item.get("mode", default_mode))))
-    return files
+            path = str(item.get("path"))
+            files.append((path, value.encode(), int(item.get("mode", default_mode))))
+            if from_runtime and downward.has_placeholder(value):
+                runtime.append(path)
+    return files, tuple(runtime)
 
 
 def config_files(ctx: PodContext, kind: str, source: Mapping[str, Any], name_key: str,
@@ -83,19 +95,23 @@ def config_files(ctx: PodContext, kind: str, source: Mapping[str, Any], name_key
     return [(k, v, default_mode) for k, v in sorted(entries.items())]
 
 
-def projected_files(ctx: PodContext, source: Mapping[str, Any]) -> list[File]:
+def projected_files(ctx: PodContext, source: Mapping[str, Any]) -> tuple[list[File], tuple[str, ...]]:
+    """The files of a projected volume, and the paths of its downward API files that hold a placeholder."""
     default_mode = _default_mode(source)
     files: list[File] = []
+    runtime: tuple[str, ...] = ()
     for projection in source.get("sources") or []:
         if projection.get("configMap") is not None:
             files += config_files(ctx, "ConfigMap", projection["configMap"] or {}, "name", default_mode)
         elif projection.get("secret") is not None:
             files += config_files(ctx, "Secret", projection["secret"] or {}, "name", default_mode)
         elif projection.get("downwardAPI") is not None:
-            files += downward_files(ctx, projection["downwardAPI"] or {}, default_mode)
+            downward_part, runtime_part = downward_files(ctx, projection["downwardAPI"] or {}, default_mode)
+            files += downward_part
+            runtime += runtime_part
         elif projection.get("serviceAccountToken") is not None:
             token = projection["serviceAccountToken"] or {}
             files.append((str(token.get("path") or "token"), downward.fake_service_account_token(
                 ctx.namespace, ctx.facts.service_account, str(token.get("audience") or ""),
                 int(token.get("expirationSeconds") or 3600)), default_mode))
-    return files
+    return files, runtime

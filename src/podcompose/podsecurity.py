@@ -11,8 +11,9 @@ field and its line. Pure: no I/O.
 - `baseline`: the baseline rules are errors.
 - `restricted`: the baseline and the restricted rules are errors.
 - no level: one warning per pod listing the baseline rules that hand a
-  container the host (`HOST_ACCESS`); hostPorts, the usual way to reach a local
-  pod, are checked only under an explicit level.
+  container the host (`HOST_ACCESS`), and a warning at each field of the other
+  baseline rules saying what it does (podcompose.podsecurity_warnings: a
+  runtime's socket named, a hostPort only when published on every address).
 
 Unlike the admission controller, no rule is relaxed for `hostUsers: false`
 (podcompose does not create a user namespace, so the pod really runs as the
@@ -24,6 +25,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, Iterator, Literal
 
+from . import podsecurity_warnings
 from .errors import ManifestError, Problem
 from .load import Document, FieldPath, format_path
 from .raw import POD_PATHS as POD_SPEC_PATHS
@@ -379,15 +381,24 @@ def violations(document: Document, level: str) -> list[Violation]:
     return found
 
 
-def check(documents: list[Document], level: str | None) -> list[Problem]:
-    """Errors for each violation of `level`; with no level, one warning per pod given host access."""
+def check(documents: list[Document], level: str | None, host_ip: str | None = None) -> list[Problem]:
+    """Errors for each violation of `level`; with no level, one warning per pod given host access and one at
+    each other field the baseline forbids. `host_ip`: the address hostPorts without a hostIP are published on
+    (`up --host-ip`; None: $PODCOMPOSE_HOST_IP; "" every address)."""
+    if host_ip is None:
+        host_ip = os.environ.get(podsecurity_warnings.HOST_IP_ENV, "")
     problems: list[Problem] = []
     for document in documents:
         if level is not None:
             found = [v.problem(document) for v in violations(document, level)]
             problems += sorted(found, key=lambda p: (p.location.line, p.location.column) if p.location else (0, 0))
             continue
-        host = [v for v in violations(document, "baseline") if v.rule in HOST_ACCESS]
+        baseline = violations(document, "baseline")
+        host = [v for v in baseline if v.rule in HOST_ACCESS]
+        pod = _pod_of(document)
+        if pod is not None:
+            problems += podsecurity_warnings.field_warnings(
+                document, [v for v in baseline if v.rule not in HOST_ACCESS], pod.spec_path, host_ip)
         if host:
             first = host[0]
             where = "; ".join(f"{v.rule}: {format_path(v.path)} (line {document.location(v.path).line})"
@@ -401,9 +412,9 @@ def check(documents: list[Document], level: str | None) -> list[Problem]:
     return problems
 
 
-def require(documents: list[Document], level: str | None) -> list[Problem]:
+def require(documents: list[Document], level: str | None, host_ip: str | None = None) -> list[Problem]:
     """The warnings of `check`; ManifestError when the pods break `level`."""
-    problems = check(documents, check_level(level))
+    problems = check(documents, check_level(level), host_ip)
     if any(p.severity == "error" for p in problems):
         raise ManifestError(problems)
     return problems

@@ -194,3 +194,33 @@ def recursive_read_only_error(recursive: Any, read_only: Any, propagation: Any) 
     if propagation not in (None, "", "None"):
         return f"recursiveReadOnly {recursive} may only be specified when mountPropagation is None or not specified"
     return None
+
+
+# --- container processes ------------------------------------------------------------------
+
+def text_nul_error(value: str) -> str | None:
+    """An env value, a command or an argument: no NUL character.
+
+    Not a Kubernetes rule (the runtime refuses it there): here a NUL could also forge the downward API's
+    and fileKeyRef's runtime placeholders ("\\0envfile:...\\0"), which the runtime replaces with values it
+    reads for the pod."""
+    if "\x00" not in value:
+        return None
+    return f"{shown(value)} may not contain a NUL character (an environment variable or argument ends at one)"
+
+
+def object_value_nul_error(kind: str, name: str, key: str, value: bytes) -> str | None:
+    """A ConfigMap's or Secret's value that becomes an environment variable (valueFrom, envFrom): no NUL, for
+    the reason of `text_nul_error` (the value itself is not shown: it may be a Secret's)."""
+    if b"\x00" not in value:
+        return None
+    return (f"the value of key {shown(key)} in {kind} {shown(name)} may not contain a NUL character: it cannot "
+            "be an environment variable")
+
+
+def proc_mount_error(proc_mount: Any, host_users: Any) -> str | None:
+    """securityContext.procMount: Kubernetes' ValidateSecurityContext (UnmaskedProcMount) allows `Unmasked`
+    only in a pod of its own user namespace; hostUsers is true unless set false."""
+    if proc_mount == "Unmasked" and host_users is not False:
+        return "`hostUsers` must be false to use `Unmasked`"
+    return None

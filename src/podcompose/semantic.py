@@ -117,11 +117,26 @@ def _check_container(ctx: Context, path: FieldPath, container: dict[str, Any], r
     for hook in ("postStart", "preStop"):
         _check_handlers(ctx, path + ("lifecycle", hook), lifecycle.get(hook), _HOOK_HANDLERS, f"{hook}")
     _check_probes(ctx, path, container)
+    _check_process_texts(ctx, path, container)
+    ctx.report_rule(path + ("securityContext", "procMount"),
+                    rules.proc_mount_error(mapping(container.get("securityContext")).get("procMount"),
+                                           ctx.spec.get("hostUsers", True)))
     _check_env(ctx, path, container)
     _check_env_from(ctx, path, container)
     _check_mounts(ctx, path, container, volumes)
     if isinstance(container.get("resources"), dict):
         check_resources(ctx, path + ("resources",), container["resources"])
+
+
+def _check_process_texts(ctx: Context, path: FieldPath, container: dict[str, Any]) -> None:
+    """command, args and env values: no NUL (rules.text_nul_error)."""
+    for key in ("command", "args"):
+        for i, text in enumerate(items(container.get(key))):
+            if isinstance(text, str):
+                ctx.report_rule(path + (key, i), rules.text_nul_error(text))
+    for i, env in enumerate_dicts(container.get("env")):
+        if isinstance(env.get("value"), str):
+            ctx.report_rule(path + ("env", i, "value"), rules.text_nul_error(env["value"]))
 
 
 def _check_probes(ctx: Context, path: FieldPath, container: dict[str, Any]) -> None:
@@ -211,10 +226,24 @@ def _check_env_source(ctx: Context, path: FieldPath, source: dict[str, Any]) -> 
         ref = source.get(name)
         if isinstance(ref, dict):
             check_object_ref(ctx, path + (name,), ref, kind, "name", key=ref.get("key"))
-    ctx.report_rule(path + ("fieldRef", "fieldPath"),
-                    downward.field_path_error(mapping(source.get("fieldRef")).get("fieldPath")))
+            _check_env_values(ctx, path + (name, "key"), kind, ref.get("name"), [ref.get("key")])
+    field_path = mapping(source.get("fieldRef")).get("fieldPath")
+    ctx.report_rule(path + ("fieldRef", "fieldPath"), downward.field_path_error(field_path))
+    _check_annotation_value(ctx, path + ("fieldRef", "fieldPath"), field_path)
     check_resource_ref(ctx, path + ("resourceFieldRef",), source.get("resourceFieldRef"))
     _check_file_key_ref(ctx, path + ("fileKeyRef",), source.get("fileKeyRef"))
+
+
+def _check_annotation_value(ctx: Context, path: FieldPath, field_path: Any) -> None:
+    """An annotation read into an env variable: its value may not hold a NUL (rules.text_nul_error)."""
+    match = downward.SUBSCRIPT.match(field_path) if isinstance(field_path, str) else None
+    if match is None or match[1] != "annotations":
+        return
+    metadata = mapping(get(ctx.document.data, POD_PATHS.get(ctx.document.kind, ((), ("metadata",)))[1]))
+    value = mapping(metadata.get("annotations")).get(match[2])
+    message = rules.text_nul_error(value) if isinstance(value, str) else None
+    if message:
+        ctx.report(path, f"the annotation {shown(match[2])} it reads: {message}")
 
 
 def _check_file_key_ref(ctx: Context, path: FieldPath, ref: Any) -> None:
@@ -246,6 +275,17 @@ def _check_env_from(ctx: Context, path: FieldPath, container: dict[str, Any]) ->
         for ref_name in used:
             kind = "ConfigMap" if ref_name == "configMapRef" else "Secret"
             check_object_ref(ctx, path + ("envFrom", i, ref_name), source[ref_name], kind, "name")
+            _check_env_values(ctx, path + ("envFrom", i, ref_name, "name"), kind, source[ref_name].get("name"), None)
+
+
+def _check_env_values(ctx: Context, path: FieldPath, kind: str, name: Any, keys: list[Any] | None) -> None:
+    """The values of a ConfigMap or Secret that become env variables (`keys`, or all of them): no NUL."""
+    if ctx.objects.values is None or not isinstance(name, str):
+        return
+    table = ctx.objects.values.config_maps if kind == "ConfigMap" else ctx.objects.values.secrets
+    entries = table.get((ctx.namespace or DEFAULT_NAMESPACE, name)) or {}
+    for key in sorted(entries) if keys is None else [k for k in keys if isinstance(k, str) and k in entries]:
+        ctx.report_rule(path, rules.object_value_nul_error(kind, name, key, entries[key]))
 
 
 def _check_mounts(ctx: Context, path: FieldPath, container: dict[str, Any], volumes: dict[str, FieldPath]) -> None:

@@ -213,7 +213,7 @@ POD_FIELDS: tuple[Field, ...] = (
     S(f"{C}.securityContext.capabilities"),
     S(f"{C}.securityContext.runAsNonRoot", "checked against the image's user before the container is created"),
     S(f"{C}.securityContext.allowPrivilegeEscalation", "false sets no-new-privileges"),
-    S(f"{C}.securityContext.procMount", "Unmasked is Docker's systempaths=unconfined"),
+    S(f"{C}.securityContext.procMount", "Unmasked (with hostUsers: false) leaves no /proc path masked or read-only"),
     S(f"{C}.securityContext.seccompProfile", "unset or RuntimeDefault: Docker's default profile; Localhost reads "
       "<localhostProfile> under /var/lib/kubelet/seccomp ($PODCOMPOSE_SECCOMP_ROOT)"),
     S(f"{C}.securityContext.appArmorProfile", "applied where the host has AppArmor"),

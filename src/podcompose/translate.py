@@ -355,6 +355,7 @@ def container_create_args(pod: Pod, container: Container, spec_hash: str,
         args["group_add"] = [str(g) for g in groups]
     if (options := security_options(container)):
         args["security_opt"] = options
+    args.update(unmasked_proc_args(container))
     args.update(cpu_args(container, pod.resources))
     if (memory := container.resources.memory_limit_bytes or (pod.resources and pod.resources.memory_limit_bytes)):
         args["mem_limit"] = memory     # a container with no limit of its own gets the pod's (getMemoryLimit)
@@ -378,7 +379,8 @@ def security_options(container: Container) -> list[str]:
     Localhost names a JSON file under the kubelet's seccomp root (`seccomp=localhost/<path>`: the
     runtime loads the file's content, the only form Docker's API takes). appArmorProfile the same way
     (Localhost names a profile loaded on the host). allowPrivilegeEscalation false sets
-    no-new-privileges; procMount Unmasked is Docker's `systempaths=unconfined`."""
+    no-new-privileges. procMount Unmasked is not a security option (the Engine API refuses the docker CLI's
+    `systempaths=unconfined`): it is `masked_paths` and `readonly_paths` left empty (`unmasked_proc_args`)."""
     security = container.security
     options: list[str] = []
     if security.allow_privilege_escalation is False:
@@ -392,9 +394,21 @@ def security_options(container: Container) -> list[str]:
     elif security.apparmor.startswith("Localhost/"):
         options.append("apparmor=" + security.apparmor.split("/", 1)[1])
     options += [f"label={key}:{value}" for key, value in security.selinux]
-    if security.proc_mount == "Unmasked":
-        options.append("systempaths=unconfined")
     return options
+
+
+# The Engine API's HostConfig fields that docker-py's create_host_config does not take: the runtime's
+# create_container moves these keys of the arguments into the host config as they are.
+HOST_CONFIG_EXTRAS = {"masked_paths": "MaskedPaths", "readonly_paths": "ReadonlyPaths"}
+
+
+def unmasked_proc_args(container: Container) -> dict[str, Any]:
+    """procMount Unmasked: no path of /proc masked or read-only (HostConfig MaskedPaths and ReadonlyPaths set
+    to empty lists, which the Engine keeps; unset, it fills in its defaults), as the docker CLI's
+    `--security-opt systempaths=unconfined` asks the Engine."""
+    if container.security.proc_mount != "Unmasked":
+        return {}
+    return {"masked_paths": [], "readonly_paths": []}
 
 
 def cpu_args(container: Container, pod_resources: Resources | None = None) -> dict[str, Any]:

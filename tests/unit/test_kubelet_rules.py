@@ -57,12 +57,16 @@ def test_security_options_for_profiles_selinux_and_proc_mount() -> None:
         securityContext: {seccompProfile: {type: Localhost, localhostProfile: profiles/audit.json},
                           appArmorProfile: {type: Localhost, localhostProfile: k8s-deny-write},
                           seLinuxOptions: {type: container_t, level: "s0:c123,c456"}}
+        hostUsers: false
         containers:
         - {name: a, image: busybox, securityContext: {procMount: Unmasked}}
     """)
-    assert container_create_args(p, p.containers[0], "h")["security_opt"] == [
+    args = container_create_args(p, p.containers[0], "h")
+    assert args["security_opt"] == [
         "seccomp=localhost/profiles/audit.json", "apparmor=k8s-deny-write", "label=type:container_t",
-        "label=level:s0:c123,c456", "systempaths=unconfined"]
+        "label=level:s0:c123,c456"]
+    # not the docker CLI's systempaths=unconfined, which the Engine API refuses: HostConfig's own fields, empty
+    assert (args["masked_paths"], args["readonly_paths"]) == ([], [])
 
 
 @pytest.mark.parametrize(("run_as_user", "image_user", "refused"), [

@@ -33,7 +33,8 @@ def load(args: argparse.Namespace, ui: UI, kept: bool = False) -> api.LoadedPods
     overrides = api.parse_image_overrides(getattr(args, "images", []) or [])
     loaded = api.load_pods(args.files or [], api.LoadOptions(
         namespace=getattr(args, "namespace", None), image_overrides=overrides,
-        unknown_fields=getattr(args, "unknown_fields", "strict"), pod_security=pod_security(args)),
+        unknown_fields=getattr(args, "unknown_fields", "strict"), pod_security=pod_security(args),
+        host_ip=getattr(args, "host_ip", None)),
         getattr(args, "kustomize", None) or [], kept_objects=_kept_documents(ui) if kept else None)
     for problem in loaded.problems:
         (ui.warn if problem.severity == "warning" else ui.info)(str(problem))

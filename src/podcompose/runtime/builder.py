@@ -102,12 +102,11 @@ class PodBuilder:
                                       node_storage=storage)
 
     def resolved(self, volume: Volume) -> Volume:
-        """`volume` with the placeholders in its files (uid, resource limits) resolved."""
-        if not any(downward.has_placeholder(content) for _, content, _ in volume.files):
+        """`volume` with the placeholders in its downward API files (uid, resource limits) resolved."""
+        if not downward.needs_values(volume.files, volume.runtime_paths):
             return volume
         values = self.runtime_values(pod_ip=False)
-        return replace(volume, files=tuple((path, downward.resolve_bytes(content, values), mode)
-                                           for path, content, mode in volume.files))
+        return replace(volume, files=downward.resolve_files(volume.files, volume.runtime_paths, values))
 
     def preflight(self) -> None:
         """Before anything is made: hostPath types hold, and no name the pod needs is someone else's."""
@@ -421,7 +420,10 @@ def create_container(client: docker.DockerClient, args: Mapping[str, Any]) -> st
     """`client.containers.create(**args)` without the inspect it adds; the new container's id."""
     from docker.models.containers import _create_container_args
 
-    create_kwargs = _create_container_args(dict(args) | {"version": client.api.api_version})
+    sdk_args = dict(args)
+    extras = {field: sdk_args.pop(key) for key, field in translate.HOST_CONFIG_EXTRAS.items() if key in sdk_args}
+    create_kwargs = _create_container_args(sdk_args | {"version": client.api.api_version})
+    create_kwargs["host_config"].update(extras)
     return str(client.api.create_container(**create_kwargs)["Id"])
 
 
