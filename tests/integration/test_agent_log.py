@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from podcompose.agent.process import AgentFiles
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 from tests.helpers import BUSYBOX, LOOP, wait_until
 
 pytestmark = pytest.mark.docker

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from podcompose.runtime import termination
-from tests.conftest import docker, run_cli
+from tests.helpers import docker, run_cli
 from tests.helpers import BUSYBOX, LOOP, wait_until
 
 pytestmark = pytest.mark.docker

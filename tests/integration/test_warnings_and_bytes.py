@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.conftest import docker, exec_out, run_cli
+from tests.helpers import docker, exec_out, run_cli
 from tests.helpers import BUSYBOX, LOOP
 
 pytestmark = pytest.mark.docker
