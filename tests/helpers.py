@@ -108,6 +108,15 @@ class DockerEvents:
         return [(c, int(a.get("signal", 0)), t) for c, a, t in self.of("kill")]
 
 
+def interruptible() -> None:
+    """A `preexec_fn` for a child the test will Ctrl-C: SIGINT back to its default, as in a terminal. A harness
+    that started the suite as a background job of a non-interactive shell hands it down ignored (SigIgn), and a
+    Python child then never raises KeyboardInterrupt."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def docker_available() -> bool:
     return shutil.which("docker") is not None and \
         subprocess.run(["docker", "info"], capture_output=True).returncode == 0

@@ -12,7 +12,7 @@ import pytest
 from podcompose.cli import main
 from podcompose.testing import PodSession, pod_fixture
 from podcompose.wait import HttpGet, LogMessage, Running
-from tests.helpers import BUSYBOX, ROOT, free_port, labelled, run_cli, wait_until
+from tests.helpers import BUSYBOX, ROOT, free_port, interruptible, labelled, run_cli, wait_until
 from tests.manifests import container, empty_dir, mount, pod
 
 pytestmark = pytest.mark.docker
@@ -144,7 +144,7 @@ def test_ctrl_c_during_init_removes_everything(pod_name: str, manifest) -> None:
                         volumes=[empty_dir("v")]))
     proc = subprocess.Popen([sys.executable, "-m", "podcompose", "up", "-d", "-f", path], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=os.environ | {"NO_COLOR": "1"})
+                            env=os.environ | {"NO_COLOR": "1"}, preexec_fn=interruptible)
     try:
         wait_until(lambda: "init-waiting" in subprocess.run(["docker", "logs", f"{pod_name}_slow"],
                                                            capture_output=True, text=True).stdout,

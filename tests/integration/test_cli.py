@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.helpers import BUSYBOX, LOOP, ROOT, DockerEvents, labelled, run_cli, wait_until
+from tests.helpers import BUSYBOX, LOOP, ROOT, DockerEvents, interruptible, labelled, run_cli, wait_until
 from tests.manifests import container, empty_dir, mount, pod
 
 pytestmark = pytest.mark.docker
@@ -74,7 +74,7 @@ spec:
 """)
     proc = subprocess.Popen([sys.executable, "-m", "podcompose", "up", "-f", path], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=os.environ | {"NO_COLOR": "1"})
+                            env=os.environ | {"NO_COLOR": "1"}, preexec_fn=interruptible)
     try:
         seen = []
         for line in proc.stdout:      # the logs stream once `up` is attached
