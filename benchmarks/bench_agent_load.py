@@ -184,7 +184,8 @@ def main() -> int:
           f"{record['agent_cpu_percent_of_one_core']:.1f} % of a core; threads {growth['threads']}; fds "
           f"{growth['fds']}; RSS MiB {growth['rss_kib']['first_third_mean'] / 1024:.1f} -> "
           f"{growth['rss_kib']['last_third_mean'] / 1024:.1f}")
-    print(f"{len(lags)} flips, lag median {record['lag_seconds']['median']} s, max {record['lag_seconds']['max']} s "
+    median, worst = record["lag_seconds"]["median"], record["lag_seconds"]["max"]
+    print(f"{len(lags)} flips, lag median {median or float('nan'):.2f} s, max {worst or float('nan'):.2f} s "
           f"(bound {bound:g} s)")
     print("within bounds" if not broken else f"BROKEN: {'; '.join(broken)}")
     print(f"record: {write_record('agent-load', record)}")
