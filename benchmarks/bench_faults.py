@@ -1,15 +1,19 @@
 """Faults: SIGKILL of `up -d`, `down` and the agent after each of their Docker calls; one command converges.
 
 Run (needs a Docker daemon and the kit images):
-    python benchmarks/bench_faults.py [--commands up,down,agent] [--steps all | --steps 1,5,9] [--stride 1]
+    python benchmarks/bench_faults.py [--commands up,down,agent-up,agent-restart] [--steps all | 1,5,9] [--stride 1]
 The fault is the hook in src/podcompose/runtime/faults.py: PODCOMPOSE_FAULT_AFTER_CALLS=N makes the process
 SIGKILL itself right after the response of its Nth Docker API call. First each command is run once with
 PODCOMPOSE_FAULT_TRACE (counting mode) to learn how many calls it makes and which call each N is; then, for
 each N (every --stride'th, or the --steps given), from a fresh start state:
 - `up`: the target pod (pause + two apps) absent; `up -d` killed after call N.
 - `down`: the target pod running; `down` killed after call N.
-- `agent`: the target pod absent, an agent started with the hook (counted from its start), then `up -d`
-  (the agent is killed after its call N, mid-sync when N falls in the sync).
+- `agent-up`: the target pod absent, an agent started with the hook (its calls counted from its start), then
+  `up -d`: the agent is killed after its call N (while taking the new pod over, when N falls there).
+- `agent-restart`: the target pod running, an agent started with the hook, then one app container killed
+  with `docker kill`: the agent is killed after its call N (mid-sync, while restarting that container,
+  when N falls there); the pod's other containers (pause and the healthy app) must keep their ids and start
+  times.
 Each is then checked: `podcompose ps -o json` answers (exit 0); one `up -d` (or `down`) converges (the
 pod runs exactly its three containers, all running, ready 2/2 in ps; or nothing of it is left); a second,
 untouched pod keeps its container ids and start times; and after a final `down` nothing of the target
@@ -106,7 +110,11 @@ def converged_up(daemon: Daemon, apps: tuple[str, ...]) -> str | None:
     problem = "not checked"
     while time.monotonic() < deadline:
         containers = daemon.containers(TARGET)
-        names = {c["Names"][0].lstrip("/"): c["State"] for c in containers}
+        every = {c["Names"][0].lstrip("/"): c["State"] for c in containers}
+        # an earlier attempt of a restarted container (`<name>.<attempt>`, exited) is kept for logs --previous
+        names = {name: state for name, state in every.items()
+                 if not (name.rpartition(".")[0] in wanted and name.rpartition(".")[2].isdigit()
+                         and state != "running")}
         pods = shown_pods()
         shown = None if pods is None else pods.get(TARGET)
         if pods is None:
@@ -175,9 +183,16 @@ class Faults:
             converged_up(self.daemon, self.apps)
             calls = _traced(self.down, trace)
         else:
-            self.down()
+            if command == "agent-up":
+                self.down()
+            else:
+                self.up()
+                converged_up(self.daemon, self.apps)
             agent = start_agent(os.environ | {"PODCOMPOSE_FAULT_TRACE": str(trace)}, self.workdir / "agent.log")
-            self.up()
+            if command == "agent-up":
+                self.up()
+            else:
+                self.daemon.client.api.kill(f"{TARGET}_a")
             converged_up(self.daemon, self.apps)
             calls = trace.read_text().splitlines()
             from podcompose.agent import process
@@ -189,14 +204,19 @@ class Faults:
 
     def one(self, command: str, number: int, bystander: dict[str, str]) -> dict[str, Any]:
         """Kill `command` after call `number`, then check that ps answers and one command converges."""
-        if command == "down":
+        if command in ("down", "agent-restart"):
             self.up()
             converged_up(self.daemon, self.apps)
         else:
             self.down()
-        if command == "agent":
+        healthy = self.daemon.fingerprint(TARGET) if command == "agent-restart" else {}
+        if command.startswith("agent"):
             agent = start_agent(_faulted(number), self.workdir / "agent.log")
-            killed = self.up()
+            if command == "agent-up":
+                killed = self.up()
+            else:                                   # a container dies: the agent restarts it, and is killed
+                self.daemon.client.api.kill(f"{TARGET}_a")
+                killed = subprocess.CompletedProcess([], 0)
             try:
                 returncode: int | None = agent.wait(timeout=CONVERGE_SECONDS)
             except subprocess.TimeoutExpired:
@@ -205,7 +225,7 @@ class Faults:
             killed = self.up(_faulted(number)) if command == "up" else self.down(_faulted(number))
             returncode = killed.returncode
         result: dict[str, Any] = {"n": number, "killed": returncode == -9, "exit": returncode}
-        if command == "agent":
+        if command == "agent-up":
             result["up_exit"] = killed.returncode
         shown = podcompose("ps", "-o", "json", check=False)
         result["ps_exit"] = shown.returncode
@@ -214,12 +234,16 @@ class Faults:
         result["converged"] = (converged_down(self.daemon) if command == "down"
                                else converged_up(self.daemon, self.apps)) or "yes"
         result["bystander_untouched"] = self.daemon.fingerprint(BYSTANDER) == bystander
+        if command == "agent-restart":             # only the container that died was restarted
+            after = self.daemon.fingerprint(TARGET)
+            result["healthy_untouched"] = all(after.get(name) == healthy[name]
+                                              for name in (f"{TARGET}_POD", f"{TARGET}_b"))
         final = self.down()
         result["final_down_exit"] = final.returncode
         result["left_after_down"] = converged_down(self.daemon) or "nothing"
         result["ok"] = (shown.returncode == 0 and again.returncode == 0 and result["converged"] == "yes"
-                        and result["bystander_untouched"] and final.returncode == 0
-                        and result["left_after_down"] == "nothing")
+                        and result["bystander_untouched"] and result.get("healthy_untouched", True)
+                        and final.returncode == 0 and result["left_after_down"] == "nothing")
         return result
 
 
@@ -231,7 +255,7 @@ def steps(total: int, given: str, stride: int) -> list[int]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--commands", default="up,down,agent")
+    parser.add_argument("--commands", default="up,down,agent-up,agent-restart")
     parser.add_argument("--steps", default="all", help="`all`, or the call numbers to kill after (1,5,9)")
     parser.add_argument("--stride", type=int, default=1, help="with --steps all: every Kth call")
     options = parser.parse_args()
