@@ -110,4 +110,8 @@ def test_the_variables_are_read_once_and_not_passed_on(engine_url: str, monkeypa
 def test_a_bad_call_number_is_refused() -> None:
     with pytest.raises(ValueError, match="positive call number"):
         faults.plan_from_environment({faults.AFTER_CALLS_ENV: "0"})
+    with pytest.raises(ValueError, match="must name a signal"):
+        faults.plan_from_environment({faults.AFTER_CALLS_ENV: "2", faults.SIGNAL_ENV: "NOPE"})
+    assert faults.plan_from_environment({faults.AFTER_CALLS_ENV: "2", faults.SIGNAL_ENV: "term"}) == \
+        faults.FaultPlan(2, signal.SIGTERM, None)
     assert faults.plan_from_environment({}) is None

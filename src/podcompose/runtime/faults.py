@@ -81,7 +81,9 @@ def plan_from_environment(environ: dict[str, str] | None = None) -> FaultPlan | 
     if after_calls is not None and after_calls < 1:
         raise ValueError(f"{AFTER_CALLS_ENV} must be a positive call number, not {after!r}")
     name = (signal_name or "SIGKILL").upper()
-    number = getattr(signal, name if name.startswith("SIG") else f"SIG{name}")
+    number = getattr(signal, name if name.startswith("SIG") else f"SIG{name}", None)
+    if not isinstance(number, signal.Signals):
+        raise ValueError(f"{SIGNAL_ENV} must name a signal (KILL, TERM, ...), not {signal_name!r}")
     return FaultPlan(after_calls, int(number), trace or None)
 
 
