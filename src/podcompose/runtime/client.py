@@ -10,6 +10,7 @@ import docker.errors
 import requests.exceptions
 
 from ..errors import DaemonUnavailable, PodcomposeError
+from . import faults
 
 
 def connect(timeout: int = 120, max_pool_size: int = 10) -> docker.DockerClient:
@@ -19,6 +20,7 @@ def connect(timeout: int = 120, max_pool_size: int = 10) -> docker.DockerClient:
         if client.api.base_url.startswith("http+docker://"):
             # a unix socket: no proxy or .netrc applies, and requests would look both up on every call
             client.api.trust_env = False
+        faults.install(client.api)         # the fault benchmarks' hook; nothing when its variables are unset
         client.ping()
         return client
     except (docker.errors.DockerException, requests.exceptions.RequestException, OSError) as error:
